@@ -1,0 +1,110 @@
+"""The public result document, schema `integrome.analysis/1` (ARCHITECTURE.md).
+
+Other tools read this JSON: fields may be added, never renamed or removed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from integrome.model.common import Citation, DateTimeStr, GeneSymbol, Severity, StrictModel
+from integrome.model.patient import Finding, InputDocument, Patient
+
+__all__ = ["NOT_ASSESSED", "SCHEMA", "Analysis", "Insight", "InsightKind", "PgxResult", "TestOption"]
+
+SCHEMA = "integrome.analysis/1"
+
+InsightKind = Literal[
+    "therapy",
+    "resistance",
+    "pgx",
+    "contraindication",
+    "test_recommendation",
+    "germline",
+    "trial",
+    "diagnostic",
+    "prognostic",
+]
+
+NOT_ASSESSED = "Not assessed"
+
+
+class PgxResult(StrictModel):
+    """One pharmacogene: what was called, what it means, and what could not be assessed."""
+
+    gene: GeneSymbol
+    diplotype: str | None = None
+    phenotype: str = Field(description="CPIC term, or 'Not assessed' — never a silent 'Normal'")
+    activity_score: float | None = None
+    assessed: bool
+    missing_positions: list[str] = Field(default=[], description="chr:pos (rsID) absent from the input")
+    alternatives: list[str] = Field(default=[], description="other diplotypes consistent with unphased data")
+    source: str | None = Field(default=None, description="vcf, fhir, outside_call")
+    functional_phenotype: str | None = Field(
+        default=None, description="phenotype after phenoconversion by a co-medication, when different"
+    )
+    note: str | None = None
+
+
+class TestOption(StrictModel):
+    """A catalog test that would close some of the patient's gaps (filled by the gaps matcher)."""
+
+    test_id: str
+    name: str
+    provider: str
+    covers: list[str]
+    turnaround_days: int | None = None
+    companion_diagnostic: bool = False
+
+
+class Insight(StrictModel):
+    """One actionable statement for the physician, with why and where it comes from."""
+
+    id: str
+    kind: InsightKind
+    title: str
+    summary: str = Field(max_length=140)
+    severity: Severity = "info"
+    genes: list[GeneSymbol] = []
+    drugs: list[str] = Field(default=[], description="lowercase generic names; a combination lists all")
+    tests: list[str] = []
+    tier: str | None = Field(default=None, description="AMP/ASCO/CAP 2017 tier: IA, IB, IIC, IID, III")
+    evidence_level: str | None = Field(default=None, description="A-D (AMP) or CPIC level/strength")
+    rationale: list[str] = []
+    finding_ids: list[str] = []
+    citations: list[Citation] = Field(min_length=1)
+    classification: str | None = Field(default=None, description="CPIC strength: strong, moderate, optional")
+    alternatives: list[str] = Field(default=[], description="alternative drugs (lowercase generic)")
+    options: list[TestOption] = Field(default=[], description="catalog tests for a test recommendation")
+    urgency: Literal["routine", "soon", "urgent"] | None = None
+    specimen: str | None = None
+
+    @field_validator("drugs", "alternatives")
+    @classmethod
+    def _lowercase_drugs(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name != name.lower():
+                raise ValueError(f"drug names are lowercase generic names, got {name!r}")
+        return value
+
+
+class Analysis(StrictModel):
+    """The result of `analyze(profile, kb)`: deterministic for the same profile and KB version."""
+
+    schema_: Literal["integrome.analysis/1"] = Field(default="integrome.analysis/1", alias="schema")
+    kb_version: str
+    generated_at: DateTimeStr
+    patient: Patient
+    findings: list[Finding] = []
+    pgx: list[PgxResult] = []
+    insights: list[Insight] = []
+    warnings: list[str] = []
+    inputs: list[InputDocument] = []
+
+    model_config = StrictModel.model_config | {"populate_by_name": True}
+
+    def to_json(self) -> str:
+        """The contract JSON (2-space indent, `schema` key, no nulls dropped)."""
+        return self.model_dump_json(by_alias=True, indent=2)
