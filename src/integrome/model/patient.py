@@ -98,8 +98,10 @@ class VariantFinding(_FindingBase):
     depth: int | None = None
     consequence: str | None = Field(default=None, description="Sequence Ontology term, e.g. missense_variant")
     exon: int | None = None
-    annotated: bool = Field(
-        default=True, description="False when gene/HGVS were not in the input and no KB key matched"
+    annotation: Literal["input", "knowledge_base", "none"] = Field(
+        default="input",
+        description="where gene/HGVS came from: the input's own annotation, a knowledge-base genomic key, "
+        "or nowhere (the variant stayed unannotated)",
     )
 
 
