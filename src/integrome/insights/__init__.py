@@ -1,1 +1,7 @@
-"""insights stage."""
+"""insights stage: AMP/ASCO/CAP tiering, ranking, plain-language explanation and `analyze`."""
+
+from integrome.insights.analyze import analyze
+from integrome.insights.rank import rank_insights
+from integrome.insights.tiering import assign_tier
+
+__all__ = ["analyze", "assign_tier", "rank_insights"]

@@ -1,0 +1,26 @@
+"""`integrome demo`: analyze the bundled synthetic patient and write every report format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["demo"]
+
+
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the demo reports.", file_okay=False)
+    ] = Path("integrome-demo"),
+) -> None:
+    """Analyze a bundled synthetic patient and write JSON, HTML and PDF reports."""
+    from integrome.cli._output import print_summary, vcf_progress
+    from integrome.examples import demo_inputs
+    from integrome.pipeline import OUTPUT_FILES, RunOptions, run_analysis, write_outputs
+
+    with vcf_progress() as progress:
+        analysis = run_analysis(demo_inputs(), options=RunOptions(progress=progress))
+    written = write_outputs(analysis, out, OUTPUT_FILES.keys())
+    print_summary(analysis, written)

@@ -1,0 +1,67 @@
+"""The `integrome` command line: thin Typer adapters over the library, one module per command.
+
+`main` returns the exit status instead of exiting, so tests call it directly; only the console
+script shim turns it into `sys.exit`. Errors meant for the user (`IntegromeError`) print one
+`error:` line and exit 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+
+from integrome import __version__
+from integrome.cli.analyze import analyze
+from integrome.cli.demo import demo
+from integrome.cli.kb import kb_app
+from integrome.cli.pgx import pgx
+from integrome.errors import IntegromeError
+
+__all__ = ["app", "main"]
+
+USAGE_ERROR = 2
+"""Exit status for bad input and bad usage alike (ARCHITECTURE.md, command line contract)."""
+
+app = typer.Typer(
+    name="integrome",
+    help="Patient data in (FHIR, VCF, MAF, phenopackets, notes); cited, tiered insights out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("analyze")(analyze)
+app.command("demo")(demo)
+app.command("pgx")(pgx)
+app.add_typer(kb_app, name="kb")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"integrome {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Show the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    """integrome: evidence-graded, cited decision support from one patient's scattered data."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with `argv` (default: sys.argv[1:]) and return the exit status."""
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="integrome")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except IntegromeError as exc:
+        message = " ".join(str(exc).split())
+        print(f"error: {message}", file=sys.stderr)
+        return USAGE_ERROR
+    return 0

@@ -1,0 +1,446 @@
+"""The one-page physician report (HTML), rendered only from an `Analysis`.
+
+Every value comes from patient inputs or the knowledge base, so the Jinja environment escapes
+all of them (autoescape on, no `|safe` anywhere) and links are emitted only for http(s) URLs:
+a crafted VCF INFO field or citation URL must show up as text, never run in a browser or PDF.
+The view built here is plain data so that the template stays free of logic.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from integrome.model import (
+    Analysis,
+    BiomarkerFinding,
+    Citation,
+    CopyNumberFinding,
+    Diagnosis,
+    Finding,
+    FusionFinding,
+    Insight,
+    InsightKind,
+    Medication,
+    NegativeFinding,
+    PgxResult,
+    VariantFinding,
+)
+
+__all__ = ["ReportView", "age_in_years", "build_view", "render_html"]
+
+DISCLAIMER = (
+    "Clinical decision support, not a diagnosis. integrome matches the data it was given against a "
+    "curated, cited knowledge base; findings must be confirmed and interpreted by the treating "
+    "physician in the full clinical context. Absence of an insight does not mean absence of a finding: "
+    "check what was not assessed below."
+)
+
+_SEVERITY_LABEL = {"critical": "Critical", "warning": "Warning", "info": "Info"}
+_SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+
+_SECTIONS: tuple[tuple[str, str, tuple[InsightKind, ...]], ...] = (
+    ("actionable", "Actionable findings", ("therapy",)),
+    ("safety", "Resistance and safety", ("resistance", "contraindication")),
+    ("pgx", "Pharmacogenomics", ("pgx",)),
+    ("tests", "Tests to consider", ("test_recommendation",)),
+    ("trials", "Clinical trials", ("trial",)),
+    ("other", "Germline, diagnostic and prognostic findings", ("germline", "diagnostic", "prognostic")),
+)
+"""Report sections in reading order: what to do, what to avoid, then what else to order or know."""
+
+_KIND_LABEL: dict[str, str] = {
+    "therapy": "therapy option",
+    "resistance": "resistance",
+    "pgx": "pharmacogenomic",
+    "contraindication": "contraindication",
+    "test_recommendation": "test to consider",
+    "germline": "germline",
+    "trial": "clinical trial",
+    "diagnostic": "diagnostic",
+    "prognostic": "prognostic",
+}
+
+_CODE_SYSTEMS = {
+    "http://snomed.info/sct": "SNOMED CT",
+    "snomedct": "SNOMED CT",
+    "http://hl7.org/fhir/sid/icd-10-cm": "ICD-10-CM",
+    "icd-10-cm": "ICD-10-CM",
+    "icd10cm": "ICD-10-CM",
+    "doid": "DOID",
+    "oncotree": "OncoTree",
+    "hpo": "HPO",
+}
+
+_LISTED_WARNINGS = 50
+"""Warnings shown in the report; the JSON keeps all of them."""
+_LISTED_POSITIONS = 4
+"""Missing positions named per gene before '+N more' (PharmCAT definitions can list dozens)."""
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class InsightView:
+    anchor: str
+    insight: Insight
+    severity_label: str
+    tier_label: str | None
+    tier_class: str | None
+    evidence_label: str | None
+    findings: list[str]
+    citations: list[Link]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    key: str
+    title: str
+    cards: list[InsightView]
+
+
+@dataclass(frozen=True)
+class PgxRow:
+    gene: str
+    diplotype: str
+    phenotype: str
+    functional_phenotype: str | None
+    activity_score: str
+    assessed: bool
+    coverage: str
+    drugs: list[str]
+    note: str | None
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    anchor: str
+    gene: str
+    change: str
+    detail: str | None
+    kind: str
+    vaf: str
+    origin: str
+    source: str
+
+
+@dataclass(frozen=True)
+class DiagnosisView:
+    display: str
+    codes: str
+    oncotree: str | None
+
+
+@dataclass(frozen=True)
+class MedicationView:
+    name: str
+    text: str | None
+
+
+@dataclass(frozen=True)
+class InputView:
+    name: str
+    format: str
+    role: str
+    sha256: str
+    size: str
+
+
+@dataclass(frozen=True)
+class ReportView:
+    patient_id: str
+    sex: str
+    age: str | None
+    birth_date: str | None
+    generated_at: str
+    kb_version: str
+    summary: str
+    diagnoses: list[DiagnosisView]
+    current_medications: list[MedicationView]
+    planned_medications: list[MedicationView]
+    previous_medications: list[MedicationView]
+    alerts: list[InsightView]
+    sections: list[SectionView]
+    pgx_rows: list[PgxRow]
+    findings: list[FindingRow]
+    inputs: list[InputView]
+    warnings: list[str]
+    hidden_warnings: int
+    not_assessed: list[str]
+    unannotated: list[str]
+    disclaimer: str = DISCLAIMER
+
+
+def render_html(analysis: Analysis) -> str:
+    """The physician report as one self-contained HTML document (inline CSS, no scripts)."""
+    return _environment().get_template("report.html.j2").render(report=build_view(analysis))
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("integrome.deliver", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def build_view(analysis: Analysis) -> ReportView:
+    """Arrange an analysis into report sections (pure; the template only lays it out)."""
+    patient = analysis.patient
+    finding_labels = {f.id: _finding_label(f) for f in analysis.findings}
+    views = [_insight_view(i, finding_labels) for i in analysis.insights]
+    alerts = sorted(
+        (v for v in views if v.insight.severity != "info"),
+        key=lambda v: _SEVERITY_RANK[v.insight.severity],
+    )
+    sections = []
+    for key, title, kinds in _SECTIONS:
+        cards = [v for v in views if v.insight.kind in kinds]
+        if cards or (key == "pgx" and analysis.pgx):
+            sections.append(SectionView(key=key, title=title, cards=cards))
+    shown_warnings = analysis.warnings[:_LISTED_WARNINGS]
+    return ReportView(
+        patient_id=patient.id,
+        sex=patient.sex,
+        age=age_in_years(patient.birth_date, analysis.generated_at),
+        birth_date=patient.birth_date,
+        generated_at=analysis.generated_at,
+        kb_version=analysis.kb_version,
+        summary=_summary(analysis.insights),
+        diagnoses=[_diagnosis_view(d) for d in patient.diagnoses],
+        current_medications=_medications(patient.medications, "active"),
+        planned_medications=_medications(patient.medications, "planned"),
+        previous_medications=_medications(patient.medications, "stopped"),
+        alerts=alerts,
+        sections=sections,
+        pgx_rows=[_pgx_row(r, analysis.insights) for r in analysis.pgx],
+        findings=[_finding_row(f) for f in analysis.findings],
+        inputs=[
+            InputView(
+                name=d.name, format=d.format, role=d.role, sha256=d.sha256[:12], size=_size(d.size)
+            )
+            for d in analysis.inputs
+        ],
+        warnings=shown_warnings,
+        hidden_warnings=len(analysis.warnings) - len(shown_warnings),
+        not_assessed=[
+            f"{r.gene}: {_positions(r.missing_positions)}" if r.missing_positions else r.gene
+            for r in analysis.pgx
+            if not r.assessed
+        ],
+        unannotated=[
+            _genomic(f)
+            for f in analysis.findings
+            if isinstance(f, VariantFinding) and f.annotation == "none"
+        ],
+    )
+
+
+def age_in_years(birth_date: str | None, on: str) -> str | None:
+    """Age on the report date; a partial FHIR birth date (YYYY or YYYY-MM) gives a range '63–64'."""
+    if birth_date is None:
+        return None
+    parts = [int(p) for p in birth_date.split("-")]
+    year = parts[0]
+    first_month, last_month = (parts[1], parts[1]) if len(parts) > 1 else (1, 12)
+    first_day = parts[2] if len(parts) > 2 else 1
+    last_day = parts[2] if len(parts) > 2 else calendar.monthrange(year, last_month)[1]
+    today = date.fromisoformat(on[:10])
+    oldest = _full_years(date(year, first_month, first_day), today)
+    youngest = _full_years(date(year, last_month, last_day), today)
+    if oldest < 0:
+        return None
+    youngest = max(youngest, 0)
+    return str(oldest) if oldest == youngest else f"{youngest}–{oldest}"
+
+
+def _full_years(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _summary(insights: list[Insight]) -> str:
+    if not insights:
+        return (
+            "No actionable insights were found for the data provided; "
+            "see Methods and limitations for what was not assessed."
+        )
+    severities = Counter(i.severity for i in insights)
+    kinds = Counter(i.kind for i in insights)
+    parts = [f"{severities[s]} {s}" for s in ("critical", "warning") if severities[s]]
+    parts += [f"{n} {_KIND_LABEL[k]}{'' if n == 1 else 's'}" for k, n in sorted(kinds.items())]
+    total = len(insights)
+    return f"{total} insight{'' if total == 1 else 's'}: " + ", ".join(parts) + "."
+
+
+def _insight_view(insight: Insight, finding_labels: dict[str, str]) -> InsightView:
+    tier_label = tier_class = None
+    if insight.tier:
+        tier_label = f"Tier {insight.tier}"
+        roman = insight.tier.rstrip("ABCD")
+        tier_class = {"I": "1", "II": "2", "III": "3", "IV": "4"}.get(roman)
+    evidence = None
+    if insight.evidence_level:
+        evidence = f"Evidence {insight.evidence_level}"
+        if insight.classification:
+            evidence += f", {insight.classification}"
+    elif insight.classification:
+        evidence = f"Recommendation {insight.classification}"
+    return InsightView(
+        anchor=f"insight-{insight.id}",
+        insight=insight,
+        severity_label=_SEVERITY_LABEL[insight.severity],
+        tier_label=tier_label,
+        tier_class=tier_class,
+        evidence_label=evidence,
+        findings=[finding_labels.get(fid, fid) for fid in insight.finding_ids],
+        citations=[_citation_link(c) for c in insight.citations],
+    )
+
+
+def _citation_link(citation: Citation) -> Link:
+    """Only http(s) URLs become links (a `javascript:` URL from an imported source stays text)."""
+    text = f"{citation.source} {citation.id}"
+    url = citation.url
+    if url is not None and not url.lower().startswith(("https://", "http://")):
+        url = None
+    if url is None and citation.source.upper() == "PMID" and citation.id.isdigit():
+        url = f"https://pubmed.ncbi.nlm.nih.gov/{citation.id}/"
+    return Link(text=text, url=url)
+
+
+def _diagnosis_view(diagnosis: Diagnosis) -> DiagnosisView:
+    system = _CODE_SYSTEMS.get(diagnosis.system.lower(), diagnosis.system)
+    codes = "" if diagnosis.system == "text" else f"{system} {diagnosis.code}"
+    return DiagnosisView(display=diagnosis.display, codes=codes, oncotree=diagnosis.oncotree)
+
+
+def _medications(medications: list[Medication], status: str) -> list[MedicationView]:
+    return [
+        MedicationView(name=m.name, text=m.text if m.text and m.text.lower() != m.name else None)
+        for m in medications
+        if m.status == status
+    ]
+
+
+def _pgx_row(result: PgxResult, insights: list[Insight]) -> PgxRow:
+    drugs = sorted(
+        {
+            drug
+            for i in insights
+            if i.kind in ("pgx", "contraindication") and result.gene in i.genes
+            for drug in i.drugs
+        }
+    )
+    if not result.assessed:
+        coverage = "Not assessed"
+        if result.missing_positions:
+            coverage += f": {_positions(result.missing_positions)}"
+    elif result.missing_positions:
+        coverage = f"Assessed; {_positions(result.missing_positions)}"
+    else:
+        coverage = "Assessed"
+    functional = result.functional_phenotype
+    return PgxRow(
+        gene=result.gene,
+        diplotype=result.diplotype or "—",
+        phenotype=result.phenotype,
+        functional_phenotype=functional if functional and functional != result.phenotype else None,
+        activity_score="—" if result.activity_score is None else f"{result.activity_score:g}",
+        assessed=result.assessed,
+        coverage=coverage,
+        drugs=drugs,
+        note=result.note,
+    )
+
+
+def _positions(positions: list[str]) -> str:
+    shown = ", ".join(positions[:_LISTED_POSITIONS])
+    more = len(positions) - _LISTED_POSITIONS
+    noun = "position" if len(positions) == 1 else "positions"
+    return f"{len(positions)} {noun} missing ({shown}{f', +{more} more' if more > 0 else ''})"
+
+
+def _finding_label(finding: Finding) -> str:
+    row = _finding_row(finding)
+    return f"{row.gene} {row.change}".strip()
+
+
+def _finding_row(finding: Finding) -> FindingRow:
+    source = finding.source if finding.provenance is None else f"{finding.source} ({finding.provenance})"
+    gene, change, detail, kind, vaf = "—", "", None, finding.kind.replace("_", " "), "—"
+    if isinstance(finding, VariantFinding):
+        gene = finding.gene or "—"
+        change = finding.hgvs_p or finding.hgvs_c or _genomic(finding)
+        detail_parts = [p for p in (finding.hgvs_c if finding.hgvs_p else None, _genomic(finding)) if p]
+        if change in detail_parts:
+            detail_parts.remove(change)
+        detail = "; ".join(detail_parts) or None
+        kind = (finding.consequence or "variant").replace("_", " ")
+        vaf = "—" if finding.vaf is None else f"{finding.vaf:.0%}"
+    elif isinstance(finding, CopyNumberFinding):
+        gene = finding.gene
+        change = finding.call.replace("_", " ")
+        if finding.copy_number is not None:
+            detail = f"copy number {finding.copy_number:g}"
+    elif isinstance(finding, FusionFinding):
+        gene = finding.gene
+        five, three = finding.five_prime, finding.three_prime
+        if five and three:
+            change = f"{five}::{three} fusion"
+        elif finding.partner:
+            change = f"fusion with {finding.partner}"
+        else:
+            change = "fusion"
+        if finding.in_frame is not None:
+            detail = "in frame" if finding.in_frame else "out of frame"
+    elif isinstance(finding, BiomarkerFinding):
+        gene = finding.gene or finding.biomarker
+        change = f"{finding.biomarker} {finding.value}" if finding.gene else finding.value
+        detail = ", ".join(p for p in (finding.status, finding.scoring, finding.method) if p) or None
+    elif isinstance(finding, NegativeFinding):
+        gene = finding.gene
+        change = f"no {finding.alteration}" if finding.alteration != "any" else "no alteration detected"
+        detail = finding.method
+        kind = "tested negative"
+    return FindingRow(
+        anchor=f"finding-{finding.id}",
+        gene=gene,
+        change=change,
+        detail=detail,
+        kind=kind,
+        vaf=vaf,
+        origin=finding.origin,
+        source=source,
+    )
+
+
+def _genomic(finding: VariantFinding) -> str:
+    if finding.chrom is None or finding.pos is None:
+        return ""
+    alleles = f" {finding.ref}>{finding.alt}" if finding.ref and finding.alt else ""
+    build = f" ({finding.build})" if finding.build else ""
+    return f"{finding.chrom}:{finding.pos}{alleles}{build}"
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    value = size / 1024
+    for unit in ("KB", "MB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"

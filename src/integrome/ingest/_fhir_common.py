@@ -1,0 +1,159 @@
+"""Small FHIR JSON helpers shared by the FHIR reader modules (plain dicts, no model classes).
+
+The reader validates the whole document with fhir.resources once, then reads the plain JSON:
+building model objects again for every field would cost more than the validation itself
+(PERFORMANCE.md), and the dict shape is the FHIR JSON the specification documents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from integrome.model import Coding, Finding, GenotypeCall, LabObservation
+
+__all__ = [
+    "LOINC",
+    "Collector",
+    "Json",
+    "Located",
+    "cc_strings",
+    "cc_text",
+    "codes",
+    "codings",
+    "date_part",
+    "first_coding",
+    "gene_symbol",
+    "has_code",
+]
+
+Json = dict[str, Any]
+LOINC = "http://loinc.org"
+_SYMBOL = re.compile(r"^[A-Z][A-Z0-9]*(?:orf[0-9]+[A-Z0-9]*)?(?:-[A-Z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Located:
+    """A resource and where it sits in the input: its JSON pointer and `Type/id` label."""
+
+    resource: Json
+    pointer: str
+
+    @property
+    def type(self) -> str:
+        return str(self.resource.get("resourceType", ""))
+
+    @property
+    def label(self) -> str:
+        """`Observation/abc` when the resource has an id, else its JSON pointer."""
+        rid = self.resource.get("id")
+        return f"{self.type}/{rid}" if rid else self.pointer
+
+
+@dataclass
+class Collector:
+    """What the FHIR reader accumulates for one document; ids are provisional (`fhir-N`)."""
+
+    name: str
+    findings: list[Finding] = field(default_factory=list)
+    genotypes: list[GenotypeCall] = field(default_factory=list)
+    observations: list[LabObservation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    covered_genes: dict[str, None] = field(default_factory=dict)
+    _count: int = 0
+
+    def next_id(self) -> str:
+        self._count += 1
+        return f"fhir-{self._count}"
+
+    def provenance(self, where: Located) -> str:
+        return f"{self.name}#{where.label}"
+
+    def warn(self, where: Located, problem: str) -> None:
+        self.warnings.append(f"{self.name}:{where.pointer} ({where.label}): {problem}")
+
+    def cover(self, gene: str | None) -> None:
+        if gene:
+            self.covered_genes[gene] = None
+
+
+def codings(concept: Any) -> list[Json]:
+    """The codings of a CodeableConcept (empty for anything else)."""
+    if not isinstance(concept, dict):
+        return []
+    return [c for c in concept.get("coding", []) if isinstance(c, dict)]
+
+
+def codes(concept: Any, system: str = LOINC) -> set[str]:
+    return {str(c["code"]) for c in codings(concept) if c.get("system") == system and "code" in c}
+
+
+def has_code(concept: Any, *wanted: str, system: str = LOINC) -> bool:
+    return not codes(concept, system).isdisjoint(wanted)
+
+
+def cc_text(concept: Any) -> str:
+    """The human wording of a CodeableConcept: its text, else the first display, else the first code."""
+    if not isinstance(concept, dict):
+        return ""
+    if concept.get("text"):
+        return str(concept["text"])
+    for coding in codings(concept):
+        if coding.get("display"):
+            return str(coding["display"])
+    for coding in codings(concept):
+        if coding.get("code"):
+            return str(coding["code"])
+    return ""
+
+
+def cc_strings(concept: Any) -> list[str]:
+    """Every wording a CodeableConcept offers, most human first: text, displays, then codes."""
+    if not isinstance(concept, dict):
+        return []
+    found = [str(concept["text"])] if concept.get("text") else []
+    found += [str(c["display"]) for c in codings(concept) if c.get("display")]
+    found += [str(c["code"]) for c in codings(concept) if c.get("code")]
+    return list(dict.fromkeys(found))
+
+
+def first_coding(concept: Any, prefer: str = LOINC) -> Coding | None:
+    """The concept's coding in `prefer` (else its first coding) as a model `Coding`."""
+    ordered = sorted(codings(concept), key=lambda c: c.get("system") != prefer)
+    for coding in ordered:
+        if coding.get("code"):
+            return Coding(
+                system=str(coding.get("system", "")),
+                code=str(coding["code"]),
+                display=str(coding["display"]) if coding.get("display") else None,
+            )
+    return None
+
+
+def date_part(value: Any) -> str | None:
+    """The date of a FHIR date/dateTime/instant (`2025-02-14T10:00:00Z` → `2025-02-14`)."""
+    if not isinstance(value, str) or not value:
+        return None
+    return value.split("T", 1)[0]
+
+
+def gene_symbol(text: str, *, hgnc_id: str | None = None, strict: bool = False) -> str | None:
+    """Approved HGNC symbol for an HGNC id or a symbol/alias.
+
+    The packaged gene table is an oncology + pharmacogenomics subset, so a well-formed symbol it
+    does not know (a rare-disease gene in a phenopacket) is kept as written unless `strict`.
+    """
+    from integrome.normalize.genes import canonical_gene, gene_by_hgnc_id
+
+    if hgnc_id:
+        found = gene_by_hgnc_id(hgnc_id)
+        if found is not None:
+            return found
+    text = text.strip()
+    if not text:
+        return None
+    found = canonical_gene(text)
+    if found is not None or strict:
+        return found
+    return text if len(text) <= 40 and _SYMBOL.match(text) else None

@@ -1,0 +1,768 @@
+"""FHIR Observation → variant, genotype, biomarker or lab value.
+
+Genomic observations follow the HL7 Genomics Reporting IG (STU2 2022 and STU3): a variant is LOINC
+69548-6 with components (48018-6 gene studied, 48004-6 c.HGVS, 48005-3 p.HGVS, 81290-9 g.HGVS,
+81252-9 discrete variant, 48013-7 genomic reference sequence, 81254-5 allele start-end with
+92822-6 coordinate system, 69547-8/69551-0 ref/alt, 62374-4 assembly, 48002-0 genomic source
+class, 53034-5 allelic state, 81258-6 VAF); a genotype is 84413-4 and a haplotype 84414-2.
+Tumour biomarkers (TMB 94076-7, MSI 81695-9, HER2/ER/PR, PD-L1, MMR, IHC) are recognized by LOINC
+where the code is certain and otherwise by the test's wording. Free-text results go through the
+clinical-notes extractor. Everything else with a value is kept as a lab observation.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from integrome.ingest._fhir_common import (
+    LOINC,
+    Collector,
+    Json,
+    Located,
+    cc_strings,
+    cc_text,
+    codes,
+    codings,
+    date_part,
+    first_coding,
+    gene_symbol,
+)
+from integrome.model import (
+    BiomarkerFinding,
+    Build,
+    GenotypeCall,
+    LabObservation,
+    NegativeFinding,
+    Origin,
+    VariantFinding,
+    Zygosity,
+)
+
+__all__ = ["read_observation", "read_text_results"]
+
+_VARIANT, _GENOTYPE, _HAPLOTYPE, _REGION_STUDIED = "69548-6", "84413-4", "84414-2", "53041-0"
+_TMB, _MSI = "94076-7", "81695-9"
+_GENE_STUDIED = "48018-6"
+_COMPLEX_VARIANT_TYPE = "81263-6"
+_SKIPPED_CODES = {
+    "51968-6",  # overall interpretation: the lab's summary of the results read individually
+    "82120-7",  # allelic phase (sequence-phase-relationship)
+    "therapeutic-implication",
+    "diagnostic-implication",
+    "molecular-consequence",
+    "grouper",
+}
+_SKIPPED_PROFILES = {
+    "therapeutic-implication",
+    "diagnostic-implication",
+    "molecular-consequence",
+    "overall-interpretation",
+    "grouper",
+    "sequence-phase-relationship",
+}
+_BUILD_CODES: dict[str, Build] = {"LA14029-5": "GRCh37", "LA26806-2": "GRCh38"}
+_ORIGIN_CODES: dict[str, Origin] = {"LA6683-2": "germline", "LA6684-0": "somatic"}
+_ZYGOSITY_CODES: dict[str, Zygosity] = {"LA6706-1": "heterozygous", "LA6705-3": "homozygous"}
+_ZERO_BASED, _ONE_BASED = (
+    "LA30100-4",
+    "LA30102-0",
+)  # 92822-6 "0-based interval" / "1-based character" counting
+_POSITIVE_CODES = {"10828004", "52101004", "LA9633-4", "LA6576-8"}
+_NEGATIVE_CODES = {"260385009", "LA9634-2"}
+_NO_CALL = "LA18198-4"
+_NEGATIVE = re.compile(
+    r"\b(not detected|undetected|negative|absent|not present|not identified|no mutations?|wild[- ]?type)\b",
+    re.I,
+)
+_POSITIVE = re.compile(r"\b(detected|positive|present|identified)\b", re.I)
+
+# RefSeq chromosome accessions (NCBI assembly reports; PharmCAT chr_build_mapping.tsv): every
+# GRCh38 sequence is the GRCh37 one with the version incremented by one.
+_GRCH37_VERSIONS = dict(
+    zip(
+        [*(str(n) for n in range(1, 23)), "X", "Y"],
+        [10, 11, 11, 11, 9, 11, 13, 10, 11, 10, 9, 11, 10, 8, 9, 9, 10, 9, 9, 10, 8, 10, 10, 9],
+        strict=True,
+    )
+)
+_ACCESSION = re.compile(r"^NC_0000(\d\d)\.(\d+)$")
+_G_HGVS = re.compile(
+    r"^(?:(?P<acc>NC_0000\d\d\.\d+)|(?:chr)?(?P<chrom>[0-9]{1,2}|X|Y)):g\.(?P<pos>\d+)(?P<ref>[ACGT])>(?P<alt>[ACGT])$"
+)
+_DISCRETE = re.compile(
+    r"^(?P<tx>[A-Z]{2}_\d+\.\d+)\((?P<gene>[^)]+)\):(?P<c>c\.\S+)(?:\s+\((?P<p>p\.[^)]+)\))?"
+)
+_STAR_DIPLOTYPE = re.compile(
+    r"^(?:(?P<gene>[A-Z][A-Z0-9-]*)\s*)?(?P<a1>\*[^\s/*]+)\s*/\s*(?:[A-Z][A-Z0-9-]*\s*)?(?P<a2>\*[^\s/*]+)$"
+)
+_PLAIN_DIPLOTYPE = re.compile(r"^(?:(?P<gene>[A-Z][A-Z0-9-]+)\s+)?(?P<a1>[^\s/]+)/(?P<a2>[^\s/]+)$")
+_HAPLOTYPE = re.compile(r"^(?:(?P<gene>[A-Z][A-Z0-9-]*)\s*)?(?P<allele>\*\S+)$")
+_GL_ALLELE = re.compile(r"^(?P<gene>HLA-[A-Z0-9]+)[*:](?P<allele>[0-9][0-9A-Z:]*)$")
+_ALLELE_IN_NAME = re.compile(
+    r"\b(HLA-[A-Z0-9]+|[A-Z][A-Z0-9]{1,9})\s?(\*[0-9]{1,3}(?::[0-9]{2,3}){0,3}[A-Z]?)"
+)
+
+
+def read_observation(located: Located, out: Collector) -> None:
+    """Route one Observation to the reader of its kind (first match wins)."""
+    obs = located.resource
+    if obs.get("status") in ("entered-in-error", "cancelled"):
+        return
+    code = obs.get("code") or {}
+    all_codes = {str(c.get("code")) for c in codings(code)}
+    profiles = {str(p).rsplit("/", 1)[-1] for p in obs.get("meta", {}).get("profile", [])}
+    if all_codes & _SKIPPED_CODES or profiles & _SKIPPED_PROFILES:
+        return
+    loinc = codes(code)
+    if _VARIANT in loinc or "variant" in profiles:
+        _variant(located, out)
+    elif _GENOTYPE in loinc or "genotype" in profiles:
+        _genotype(located, out)
+    elif _HAPLOTYPE in loinc or "haplotype" in profiles:
+        _haplotype(located, out)
+    elif _REGION_STUDIED in loinc or "region-studied" in profiles:
+        for component in _components(obs).get(_GENE_STUDIED, []):
+            out.cover(_component_gene(component))
+    elif not (_presence_test(located, out) or _biomarker(located, out) or _text_result(located, out)):
+        _lab(located, out)
+
+
+def read_text_results(text: str, located: Located, out: Collector) -> bool:
+    """Findings stated in free text (a result string, a report conclusion); True when any were found."""
+    from integrome.ingest.notes import extract_text
+
+    extraction = extract_text(text, source="fhir", provenance=out.provenance(located))
+    for finding in extraction.findings:
+        out.findings.append(finding.model_copy(update={"id": out.next_id()}))
+    out.warnings.extend(extraction.warnings)
+    return bool(extraction.findings)
+
+
+# --- components and values ---------------------------------------------------------------------
+
+
+def _components(obs: Json) -> dict[str, list[Json]]:
+    found: dict[str, list[Json]] = {}
+    for component in obs.get("component", []):
+        for coding in codings(component.get("code")):
+            if coding.get("code"):
+                found.setdefault(str(coding["code"]), []).append(component)
+    return found
+
+
+def _strings(component: Json) -> list[str]:
+    if isinstance(component.get("valueString"), str):
+        return [component["valueString"]]
+    return cc_strings(component.get("valueCodeableConcept"))
+
+
+def _first(comps: dict[str, list[Json]], code: str, contains: str = "") -> str | None:
+    for component in comps.get(code, []):
+        for text in _strings(component):
+            if contains in text:
+                return text.strip()
+    return None
+
+
+def _component_codes(comps: dict[str, list[Json]], code: str) -> set[str]:
+    return {
+        str(c.get("code")) for comp in comps.get(code, []) for c in codings(comp.get("valueCodeableConcept"))
+    }
+
+
+def _component_gene(component: Json) -> str | None:
+    concept = component.get("valueCodeableConcept") or {}
+    for coding in codings(concept):
+        code = str(coding.get("code", ""))
+        if code.upper().startswith("HGNC:") or "genenames" in str(coding.get("system", "")):
+            found = gene_symbol(str(coding.get("display") or ""), hgnc_id=code)
+            if found:
+                return found
+    for text in _strings(component):
+        found = gene_symbol(text)
+        if found:
+            return found
+    return None
+
+
+def _polarity(obs: Json) -> bool | None:
+    """Positive/present/detected → True, negative/absent/not detected → False, else None."""
+    concept = obs.get("valueCodeableConcept")
+    found = {str(c.get("code")) for c in codings(concept)}
+    if found & _NEGATIVE_CODES:
+        return False
+    if found & _POSITIVE_CODES:
+        return True
+    if isinstance(obs.get("valueBoolean"), bool):
+        return bool(obs["valueBoolean"])
+    text = " ".join(cc_strings(concept)) or str(obs.get("valueString") or "")
+    if _NEGATIVE.search(text):
+        return False
+    if _POSITIVE.search(text):
+        return True
+    return None
+
+
+def _quantity(holder: Json) -> tuple[float, str | None] | None:
+    quantity = holder.get("valueQuantity")
+    if isinstance(quantity, dict) and isinstance(quantity.get("value"), int | float):
+        unit = quantity.get("code") if quantity.get("system") == "http://unitsofmeasure.org" else None
+        return float(quantity["value"]), str(unit or quantity.get("unit") or "") or None
+    if isinstance(holder.get("valueInteger"), int):
+        return float(holder["valueInteger"]), None
+    return None
+
+
+# --- genomics ----------------------------------------------------------------------------------
+
+
+def _variant(located: Located, out: Collector) -> None:
+    obs = located.resource
+    comps = _components(obs)
+    if _COMPLEX_VARIANT_TYPE in comps:
+        return  # a compound/haplotype grouping; its member variants are observations of their own
+    value_codes = {str(c.get("code")) for c in codings(obs.get("valueCodeableConcept"))}
+    if _NO_CALL in value_codes:
+        out.warn(located, "variant reported as 'no call'; not read as present or absent")
+        return
+    gene = next((g for g in map(_component_gene, comps.get(_GENE_STUDIED, [])) if g), None)
+    transcript = _first(comps, "51958-7")
+    hgvs_c, hgvs_p = _first(comps, "48004-6", "c."), _first(comps, "48005-3", "p.")
+    discrete = _DISCRETE.match(_first(comps, "81252-9", "c.") or "")
+    if discrete is not None:
+        gene = gene or gene_symbol(discrete["gene"])
+        transcript = transcript or discrete["tx"]
+        hgvs_c = hgvs_c or discrete["c"]
+        hgvs_p = hgvs_p or discrete["p"]
+    if hgvs_c and ":" not in hgvs_c and transcript:
+        hgvs_c = f"{transcript}:{hgvs_c}"
+    protein = _protein(hgvs_p)
+    if _polarity(obs) is False:
+        if gene is None:
+            out.warn(located, "variant reported absent without a gene studied; not read")
+            return
+        from integrome.normalize.variants import short_protein
+
+        excluded = (short_protein(hgvs_p) if hgvs_p else None) or hgvs_c or "any"
+        out.findings.append(
+            NegativeFinding(
+                id=out.next_id(),
+                gene=gene,
+                alteration=excluded,
+                source="fhir",
+                provenance=out.provenance(located),
+            )
+        )
+        return
+    build = next((_BUILD_CODES[c] for c in _component_codes(comps, "62374-4") if c in _BUILD_CODES), None)
+    if build is None:
+        build = _build_from_text(" ".join(_first(comps, "62374-4") or ""))
+    coordinates = _coordinates(comps, _first(comps, "81290-9", "g."), build)
+    if not (gene or hgvs_c or protein or coordinates):
+        out.warn(located, "variant has no gene, HGVS or genomic coordinates; not read")
+        return
+    chrom, pos, ref, alt, build = coordinates or (None, None, None, None, build)
+    out.findings.append(
+        VariantFinding(
+            id=out.next_id(),
+            source="fhir",
+            origin=_origin(comps),
+            provenance=out.provenance(located),
+            gene=gene,
+            hgvs_c=hgvs_c,
+            hgvs_p=protein,
+            chrom=chrom,
+            pos=pos,
+            ref=ref,
+            alt=alt,
+            build=build,
+            zygosity=_zygosity(comps),
+            vaf=_vaf(comps, located, out),
+            consequence=_consequence(comps),
+        )
+    )
+
+
+def _protein(hgvs_p: str | None) -> str | None:
+    """Three-letter form for the model; a notation the parser does not know is kept as written."""
+    from integrome.normalize.variants import three_letter_protein
+
+    if not hgvs_p:
+        return None
+    return three_letter_protein(hgvs_p) or hgvs_p
+
+
+def _build_from_text(text: str) -> Build | None:
+    lowered = text.lower()
+    if "grch38" in lowered or "hg38" in lowered:
+        return "GRCh38"
+    if "grch37" in lowered or "hg19" in lowered:
+        return "GRCh37"
+    return None
+
+
+def _accession(accession: str) -> tuple[str | None, Build | None]:
+    """NC_0000NN.v → (chrN, build): the version tells GRCh37 from GRCh38."""
+    match = _ACCESSION.match(accession)
+    if match is None:
+        return None, None
+    number = int(match[1])
+    name = {23: "X", 24: "Y"}.get(number, str(number))
+    if name not in _GRCH37_VERSIONS:
+        return None, None
+    version = int(match[2])
+    base = _GRCH37_VERSIONS[name]
+    build: Build | None = {base: "GRCh37", base + 1: "GRCh38"}.get(version)  # type: ignore[assignment]
+    return f"chr{name}", build
+
+
+def _coordinates(
+    comps: dict[str, list[Json]], hgvs_g: str | None, build: Build | None
+) -> tuple[str, int, str, str, Build | None] | None:
+    """Genomic position from g.HGVS (substitutions) or from reference sequence + start + ref/alt.
+
+    81254-5 positions are only used with an explicit 92822-6 coordinate system: a 0-based
+    interval start becomes the 1-based VCF position by adding one.
+    """
+    match = _G_HGVS.match(hgvs_g or "")
+    if match is not None:
+        if match["acc"]:
+            chrom, accession_build = _accession(match["acc"])
+        else:
+            chrom, accession_build = f"chr{match['chrom']}", None
+        if chrom is not None:
+            return chrom, int(match["pos"]), match["ref"], match["alt"], accession_build or build
+    refseq = _first(comps, "48013-7", "NC_")
+    system = _component_codes(comps, "92822-6")
+    ref, alt = _first(comps, "69547-8"), _first(comps, "69551-0")
+    start = next(
+        (
+            comp["valueRange"]["low"]["value"]
+            for comp in comps.get("81254-5", [])
+            if isinstance(comp.get("valueRange", {}).get("low", {}).get("value"), int | float)
+        ),
+        None,
+    )
+    if refseq is None or start is None or not ref or not alt or not system & {_ZERO_BASED, _ONE_BASED}:
+        return None
+    chrom, accession_build = _accession(refseq)
+    if chrom is None:
+        return None
+    pos = int(start) + 1 if _ZERO_BASED in system else int(start)
+    return chrom, pos, ref.upper(), alt.upper(), accession_build or build
+
+
+def _origin(comps: dict[str, list[Json]]) -> Origin:
+    for code in _component_codes(comps, "48002-0"):
+        if code in _ORIGIN_CODES:
+            return _ORIGIN_CODES[code]
+    text = (_first(comps, "48002-0") or "").lower()
+    return "somatic" if "somatic" in text else "germline" if "germline" in text else "unknown"
+
+
+def _zygosity(comps: dict[str, list[Json]]) -> Zygosity:
+    for code in _component_codes(comps, "53034-5"):
+        if code in _ZYGOSITY_CODES:
+            return _ZYGOSITY_CODES[code]
+    text = (_first(comps, "53034-5") or "").lower()
+    for word in ("heterozygous", "homozygous", "hemizygous"):
+        if word in text:
+            return word  # type: ignore[return-value]
+    return "unknown"
+
+
+def _vaf(comps: dict[str, list[Json]], located: Located, out: Collector) -> float | None:
+    """81258-6 sample VAF as a fraction; a percentage (UCUM `%`, or a value above 1) is divided by 100."""
+    for component in comps.get("81258-6", []):
+        quantity = _quantity(component)
+        if quantity is None:
+            continue
+        value, unit = quantity
+        fraction = value / 100 if unit == "%" or value > 1 else value
+        if 0 <= fraction <= 1:
+            return fraction
+        out.warn(located, f"variant allele fraction {value} is outside 0-1 (or 0-100 %); ignored")
+    return None
+
+
+def _consequence(comps: dict[str, list[Json]]) -> str | None:
+    for component in comps.get("molecular-consequence", []):
+        for coding in codings(component.get("valueCodeableConcept")):
+            if str(coding.get("code", "")).startswith("SO:") and coding.get("display"):
+                return str(coding["display"])
+    return None
+
+
+def _genotype(located: Located, out: Collector) -> None:
+    obs = located.resource
+    genes = [g for g in map(_component_gene, _components(obs).get(_GENE_STUDIED, [])) if g]
+    wordings = [*cc_strings(obs.get("valueCodeableConcept")), str(obs.get("valueString") or "")]
+    parsed = next((p for p in map(_parse_genotype, wordings) if p is not None), None)
+    if parsed is None:
+        out.warn(located, f"genotype {wordings[0] if wordings else ''!r} is not a diplotype integrome reads")
+        return
+    stated_gene, diplotype = parsed
+    gene = gene_symbol(stated_gene) if stated_gene else (genes[0] if len(genes) == 1 else None)
+    if gene is None:
+        out.warn(located, f"genotype {diplotype!r} names no single gene studied")
+        return
+    out.genotypes.append(
+        GenotypeCall(gene=gene, diplotype=diplotype, source="fhir", provenance=out.provenance(located))
+    )
+
+
+def _parse_genotype(text: str) -> tuple[str | None, str] | None:
+    """'UGT1A1 *28/*28', '*1/*2', 'CYP2C9*2/CYP2C9*5', HLA GL strings 'hla#3.23.0#HLA-B*15:01+HLA-B*57:01'."""
+    text = text.strip()
+    if text.lower().startswith("hla#") or ("+" in text and text.startswith("HLA-")):
+        body = text.rsplit("#", 1)[-1]
+        alleles = [_GL_ALLELE.match(part.strip()) for part in body.split("+")]
+        if len(alleles) != 2 or any(a is None for a in alleles) or re.search(r"[|/~^]", body):
+            return None
+        genes = {match["gene"] for match in alleles if match is not None}
+        if len(genes) != 1:
+            return None
+        first, second = (f"*{match['allele']}" for match in alleles if match is not None)
+        return genes.pop(), f"{first}/{second}"
+    match = _STAR_DIPLOTYPE.match(text) or _PLAIN_DIPLOTYPE.match(text)
+    if match is None:
+        return None
+    return match["gene"], f"{match['a1']}/{match['a2']}"
+
+
+def _haplotype(located: Located, out: Collector) -> None:
+    obs = located.resource
+    genes = [g for g in map(_component_gene, _components(obs).get(_GENE_STUDIED, [])) if g]
+    for wording in [*cc_strings(obs.get("valueCodeableConcept")), str(obs.get("valueString") or "")]:
+        gl = _GL_ALLELE.match(wording.strip())
+        star = _HAPLOTYPE.match(wording.strip())
+        if gl is not None:
+            stated, allele = gl["gene"], f"*{gl['allele']}"
+        elif star is not None:
+            stated, allele = star["gene"], star["allele"]
+        else:
+            continue
+        gene = gene_symbol(stated) if stated else (genes[0] if len(genes) == 1 else None)
+        if gene is not None:
+            out.genotypes.append(
+                GenotypeCall(
+                    gene=gene, allele=allele, present=True, source="fhir", provenance=out.provenance(located)
+                )
+            )
+            return
+    out.warn(located, "haplotype without a recognizable gene and star/HLA allele; not read")
+
+
+def _presence_test(located: Located, out: Collector) -> bool:
+    """Allele presence tests named in the code, e.g. 'HLA-B*57:01 [Presence] in Blood' = Positive."""
+    obs = located.resource
+    match = next(filter(None, map(_ALLELE_IN_NAME.search, cc_strings(obs.get("code")))), None)
+    gene = gene_symbol(match[1]) if match is not None else None
+    if match is None or gene is None:
+        return False
+    present = _polarity(obs)
+    if present is None:
+        out.warn(located, f"{gene}{match[2]} test result is neither positive nor negative; not read")
+        return True
+    out.genotypes.append(
+        GenotypeCall(
+            gene=gene, allele=match[2], present=present, source="fhir", provenance=out.provenance(located)
+        )
+    )
+    return True
+
+
+# --- tumour biomarkers -------------------------------------------------------------------------
+
+_MARKERS: list[tuple[str, str | None, re.Pattern[str], frozenset[str]]] = [
+    ("TMB", None, re.compile(r"mutation(al)? burden|\bTMB\b", re.I), frozenset({_TMB})),
+    ("MSI", None, re.compile(r"microsatellite|\bMSI\b", re.I), frozenset({_MSI})),
+    ("MMR", None, re.compile(r"mismatch repair|\b[dp]?MMR\b", re.I), frozenset()),
+    ("PD-L1", "CD274", re.compile(r"\bPD-?L1\b|\bCD274\b", re.I), frozenset()),
+    (
+        "HER2",
+        "ERBB2",
+        re.compile(r"\bHER-?2\b|\bERBB2\b", re.I),
+        frozenset({"85319-2", "85318-4", "48676-1"}),
+    ),
+    (
+        "ER",
+        "ESR1",
+        re.compile(r"\b[o]?estrogen receptor\b|^ER\b|\bER (status|IHC|expression)\b", re.I),
+        frozenset({"85337-4", "40556-3", "16112-5"}),
+    ),
+    (
+        "PR",
+        "PGR",
+        re.compile(r"\bprogesterone receptor\b|^(PR|PgR)\b|\b(PR|PgR) (status|IHC|expression)\b", re.I),
+        frozenset({"85339-0", "40557-1"}),
+    ),
+]
+_IHC = re.compile(r"immunohisto|\bIHC\b|immune ?stain|immunostain", re.I)
+_ISH = re.compile(r"\b(FISH|ISH|in situ hybridi[sz]ation|SISH|CISH)\b", re.I)
+_NOT_GENES = {"IHC", "FISH", "ISH", "PCR", "NGS", "DNA", "RNA", "TPS", "CPS", "IC"}
+
+
+def _biomarker(located: Located, out: Collector) -> bool:
+    obs = located.resource
+    names = cc_strings(obs.get("code"))
+    name = " ".join(names)
+    loinc = codes(obs.get("code"))
+    method_text = f"{name} {cc_text(obs.get('method'))}"
+    notes = " ".join(str(n.get("text", "")) for n in obs.get("note", []))
+    for biomarker, gene, pattern, loinc_codes in _MARKERS:
+        if loinc & loinc_codes or any(pattern.search(n) for n in names):
+            finding = _score(biomarker, gene, obs, method_text, notes, located, out)
+            if finding is not None:
+                out.findings.append(finding)
+                return True
+            return False
+    if _IHC.search(method_text):
+        return _generic_ihc(obs, names, located, out)
+    return False
+
+
+def _method(text: str) -> str | None:
+    if _IHC.search(text):
+        return "IHC"
+    if _ISH.search(text):
+        return "ISH"
+    if re.search(r"sequencing|\bNGS\b", text, re.I):
+        return "NGS"
+    if re.search(r"\bPCR\b", text, re.I):
+        return "PCR"
+    return None
+
+
+def _result_text(obs: Json) -> str:
+    if isinstance(obs.get("valueString"), str):
+        return str(obs["valueString"])
+    return cc_text(obs.get("valueCodeableConcept"))
+
+
+def _score(
+    biomarker: str,
+    gene: str | None,
+    obs: Json,
+    method_text: str,
+    notes: str,
+    located: Located,
+    out: Collector,
+) -> BiomarkerFinding | None:
+    """Status by the scheme each marker is reported in; the reported value is always kept.
+
+    - TMB: TMB-high is ≥10 mutations/megabase (KEYTRUDA label, TMB-H indication, FDA 2020).
+    - MSI: MSI-H is positive; MSI-L is grouped with MSS (ASCP/CAP/AMP/ASCO colorectal molecular
+      biomarker guideline, Sepulveda et al., J Clin Oncol 2017). MMR: loss of any MMR protein on
+      IHC is deficient (dMMR, positive); intact/retained expression is proficient (same guideline).
+    - PD-L1: tumour proportion score or combined positive score ≥1 is positive (KEYTRUDA label:
+      NSCLC TPS ≥1%, 22C3 pharmDx); ≥50% TPS is high expression and stays positive with its number.
+    - HER2: IHC 3+ or ISH-amplified positive, 2+ equivocal, 1+ HER2-low, 0 negative (ASCO/CAP HER2
+      guideline, Wolff et al., J Clin Oncol 2018; HER2-low per the ENHERTU label, FDA 2022).
+    - ER/PR: <1% stained nuclei negative, 1-10% low positive, >10% positive (ASCO/CAP ER/PgR
+      guideline, Allison et al., J Clin Oncol 2020).
+    """
+    text = _result_text(obs)
+    quantity = _quantity(obs)
+    numeric, unit = quantity if quantity is not None else (None, None)
+    scoring: str | None = None
+    status: str = "unknown"
+    context = f"{method_text} {notes} {text}"
+    if numeric is None:
+        number = re.search(r"(\d+(?:\.\d+)?)\s*(%|mut)", text)
+        numeric = float(number[1]) if number else None
+        unit = ("%" if number[2] == "%" else "mut/Mb") if number else None
+    if biomarker == "TMB":
+        scoring, unit = "mut/Mb", "mut/Mb" if numeric is not None else None
+        status = _high_low(text) if numeric is None else "positive" if numeric >= 10 else "negative"
+    elif biomarker == "MSI":
+        lowered = text.lower()
+        if re.search(r"msi-?h\b|\bhigh\b|\bunstable\b|instability[- ]high", lowered):
+            status = "positive"
+        elif re.search(r"\bmss\b|\bstable\b|msi-?l\b|\blow\b", lowered):
+            status = "negative"
+    elif biomarker == "MMR":
+        lowered = text.lower()
+        if re.search(r"(?<!no )\b(loss|lost|deficien\w*|dmmr|absent)\b", lowered):
+            status = "positive"
+        elif re.search(r"\b(intact|proficien\w*|pmmr|retained|no loss)\b", lowered):
+            status = "negative"
+    elif biomarker == "PD-L1":
+        if re.search(r"\bCPS\b|combined positive", context, re.I):
+            scoring = "CPS"
+        elif re.search(r"\bTPS\b|tumou?r proportion", context, re.I):
+            scoring = "TPS"
+        status = ("positive" if numeric >= 1 else "negative") if numeric is not None else _yes_no(obs)
+    elif biomarker == "HER2":
+        status, scoring = _her2(text, method_text)
+        if status == "unknown":
+            status = _yes_no(obs)
+    else:
+        scoring = "% nuclei" if numeric is not None else None
+        if numeric is not None:
+            status = "negative" if numeric < 1 else "low" if numeric <= 10 else "positive"
+        else:
+            status = _yes_no(obs)
+    if status == "unknown" and numeric is None and not text:
+        return None
+    if status == "unknown":
+        out.warn(located, f"{biomarker} result {text!r} could not be graded; kept as reported")
+    value = text or (
+        f"{numeric:g}{unit if unit == '%' else ' ' + unit if unit else ''}" if numeric is not None else ""
+    )
+    return BiomarkerFinding(
+        id=out.next_id(),
+        source="fhir",
+        origin="somatic",
+        provenance=out.provenance(located),
+        biomarker=biomarker,
+        gene=gene,
+        method=_method(method_text) or ("NGS" if biomarker == "TMB" else None),
+        scoring=scoring,
+        value=value,
+        numeric=numeric,
+        unit=unit,
+        status=status,  # type: ignore[arg-type]
+    )
+
+
+def _her2(text: str, method_text: str) -> tuple[str, str | None]:
+    score = re.search(r"(?<![\d.])([0-3])\s*(\+|$)", text.strip())
+    if score is not None:
+        status = {"3": "positive", "2": "equivocal", "1": "low", "0": "negative"}[score[1]]
+        return status, "IHC 0-3+"
+    lowered = text.lower()
+    if re.search(r"\b(not|non-?)\s*amplified\b", lowered):
+        return "negative", "ISH"
+    if "amplified" in lowered:
+        return "positive", "ISH"
+    return "unknown", "ISH" if _ISH.search(method_text) else None
+
+
+def _high_low(text: str) -> str:
+    lowered = text.lower()
+    if re.search(r"\bhigh\b|-h\b", lowered):
+        return "positive"
+    if re.search(r"\blow\b|-l\b|intermediate", lowered):
+        return "negative"
+    return "unknown"
+
+
+def _yes_no(obs: Json) -> str:
+    polarity = _polarity(obs)
+    return "unknown" if polarity is None else "positive" if polarity else "negative"
+
+
+def _generic_ihc(obs: Json, names: list[str], located: Located, out: Collector) -> bool:
+    """IHC for a named protein: 'ALK (D5F3) immunohistochemistry' = Negative → ALK negative.
+
+    ALK IHC with the D5F3 clone is an FDA-approved companion diagnostic for ALK rearrangement
+    (VENTANA ALK (D5F3) CDx Assay), so a negative result also records 'no ALK fusion' by IHC.
+    """
+    tokens = [t for name in names for t in re.findall(r"[A-Za-z][A-Za-z0-9-]*", name)]
+    gene = next(
+        (g for t in tokens if t not in _NOT_GENES and not t.islower() and (g := gene_symbol(t, strict=True))),
+        None,
+    )
+    polarity = _polarity(obs)
+    if gene is None or polarity is None:
+        return False
+    provenance = out.provenance(located)
+    out.findings.append(
+        BiomarkerFinding(
+            id=out.next_id(),
+            source="fhir",
+            origin="somatic",
+            provenance=provenance,
+            biomarker=gene,
+            gene=gene,
+            method="IHC",
+            value=_result_text(obs) or ("positive" if polarity else "negative"),
+            status="positive" if polarity else "negative",
+        )
+    )
+    if gene == "ALK" and not polarity:
+        out.findings.append(
+            NegativeFinding(
+                id=out.next_id(),
+                source="fhir",
+                origin="somatic",
+                provenance=provenance,
+                gene="ALK",
+                alteration="fusion",
+                method="IHC",
+            )
+        )
+    return True
+
+
+# --- free text and everything else -------------------------------------------------------------
+
+
+def _text_result(located: Located, out: Collector) -> bool:
+    obs = located.resource
+    value = obs.get("valueString")
+    if not isinstance(value, str) or not value.strip():
+        return False
+    name = cc_text(obs.get("code"))
+    return read_text_results(f"{name}: {value}" if name else value, located, out)
+
+
+def _lab(located: Located, out: Collector) -> None:
+    obs = located.resource
+    name = cc_text(obs.get("code")) or "observation"
+    date = date_part(
+        obs.get("effectiveDateTime") or obs.get("effectivePeriod", {}).get("start") or obs.get("issued")
+    )
+    holders: list[tuple[Any, Json, str]] = [(obs.get("code"), obs, name)]
+    holders += [
+        (component.get("code"), component, f"{name}: {cc_text(component.get('code'))}")
+        for component in obs.get("component", [])
+    ]
+    for concept, holder, text in holders:
+        value = _value(holder)
+        if value is None:
+            continue
+        shown, numeric, unit = value
+        out.observations.append(
+            LabObservation(
+                code=first_coding(concept, prefer=LOINC),
+                text=text,
+                value=shown,
+                numeric=numeric,
+                unit=unit,
+                date=date,
+            )
+        )
+
+
+def _value(holder: Json) -> tuple[str, float | None, str | None] | None:
+    """A FHIR value[x] as (text, number, UCUM unit)."""
+    quantity = _quantity(holder)
+    if quantity is not None:
+        number, unit = quantity
+        comparator = str(holder.get("valueQuantity", {}).get("comparator", ""))
+        return f"{comparator}{number:g}{' ' + unit if unit else ''}", number, unit
+    if isinstance(holder.get("valueCodeableConcept"), dict):
+        return cc_text(holder["valueCodeableConcept"]), None, None
+    if isinstance(holder.get("valueBoolean"), bool):
+        return str(holder["valueBoolean"]).lower(), None, None
+    for key in ("valueString", "valueDateTime", "valueTime"):
+        if isinstance(holder.get(key), str):
+            return str(holder[key]), None, None
+    if isinstance(holder.get("valueRange"), dict):
+        low = holder["valueRange"].get("low", {}).get("value")
+        high = holder["valueRange"].get("high", {}).get("value")
+        return f"{'' if low is None else low}-{'' if high is None else high}", None, None
+    if isinstance(holder.get("valueRatio"), dict):
+        ratio = holder["valueRatio"]
+        return (
+            f"{ratio.get('numerator', {}).get('value')}/{ratio.get('denominator', {}).get('value')}",
+            None,
+            None,
+        )
+    if isinstance(holder.get("valuePeriod"), dict):
+        period = holder["valuePeriod"]
+        return f"{period.get('start', '')}/{period.get('end', '')}", None, None
+    return None

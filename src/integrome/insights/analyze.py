@@ -1,0 +1,71 @@
+"""`analyze(profile, kb)`: the one pure core function (ARCHITECTURE.md).
+
+No files, network, clock or randomness: the timestamp is passed in, so the same profile and
+knowledge-base version always give the same analysis. Matchers run in a fixed order; each sees
+the profile with the findings annotated by the steps before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import integrome.match.biomarker as biomarker_matcher
+from integrome.insights.explain import unique
+from integrome.insights.rank import rank_insights
+from integrome.knowledge import KnowledgeBase
+from integrome.match.pgx import match_pgx
+from integrome.model import Analysis, Finding, Insight, PatientProfile, PgxResult
+
+__all__ = ["analyze"]
+
+
+@dataclass
+class _StepResult:
+    insights: list[Insight]
+    warnings: list[str]
+    findings: list[Finding] | None = None
+    """Replacement findings (annotated), or None when the step leaves them as they are."""
+    pgx: list[PgxResult] = field(default_factory=list)
+
+
+def _biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> _StepResult:
+    # A module import: match.biomarker grades with insights.tiering, so importing
+    # integrome.match.biomarker first re-enters this package while that module is half-built.
+    result = biomarker_matcher.match_biomarkers(profile, kb)
+    return _StepResult(result.insights, result.warnings, findings=result.annotated_findings)
+
+
+def _pharmacogenomics(profile: PatientProfile, kb: KnowledgeBase) -> _StepResult:
+    result = match_pgx(profile, kb)
+    return _StepResult(result.insights, result.warnings, pgx=result.results)
+
+
+_STEPS: tuple[Callable[[PatientProfile, KnowledgeBase], _StepResult], ...] = (_biomarkers, _pharmacogenomics)
+
+
+def analyze(profile: PatientProfile, kb: KnowledgeBase, *, generated_at: str) -> Analysis:
+    """Match the profile against the knowledge base and return ranked, cited insights.
+
+    Warnings are the profile's own followed by each matcher's, without repeats, in that order.
+    """
+    insights: list[Insight] = []
+    warnings = list(profile.warnings)
+    pgx: list[PgxResult] = []
+    for step in _STEPS:
+        result = step(profile, kb)
+        insights.extend(result.insights)
+        warnings.extend(result.warnings)
+        pgx.extend(result.pgx)
+        if result.findings is not None:
+            profile = profile.model_copy(update={"findings": result.findings})
+    return Analysis(
+        kb_version=kb.version,
+        generated_at=generated_at,
+        patient=profile.patient,
+        findings=profile.findings,
+        pgx=pgx,
+        insights=rank_insights(insights),
+        warnings=unique(warnings),
+        inputs=profile.inputs,
+    )

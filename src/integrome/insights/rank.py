@@ -1,0 +1,47 @@
+"""Order insights the way a physician should read them, then number them i1..in.
+
+Safety comes first (a critical contraindication or a resistance to a drug the patient takes or is
+about to take), then therapies from the strongest evidence down (AMP/ASCO/CAP tier IA, IB, IIC,
+IID), then warnings, germline findings, diagnostic and prognostic markers, tests to order, trials,
+and plain information. Ties break on gene, drugs and title so the order never depends on input order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from integrome.insights.tiering import tier_rank
+from integrome.model import Insight
+
+__all__ = ["rank_insights"]
+
+_LATER_KINDS = ("germline", "diagnostic", "prognostic", "test_recommendation", "trial")
+
+
+def _group(insight: Insight) -> int:
+    if insight.severity == "critical":
+        return 0
+    if insight.kind == "therapy":
+        return 1
+    if insight.severity == "warning":
+        return 2
+    if insight.kind in _LATER_KINDS:
+        return 3 + _LATER_KINDS.index(insight.kind)
+    return 3 + len(_LATER_KINDS)
+
+
+def _key(insight: Insight) -> tuple[int, int, tuple[str, ...], tuple[str, ...], str, str]:
+    return (
+        _group(insight),
+        tier_rank(insight.tier),
+        tuple(insight.genes),
+        tuple(insight.drugs),
+        insight.title,
+        insight.kind,
+    )
+
+
+def rank_insights(insights: Iterable[Insight]) -> list[Insight]:
+    """The insights in reading order with ids i1, i2, ... assigned in that order."""
+    ordered = sorted(insights, key=_key)
+    return [insight.model_copy(update={"id": f"i{index}"}) for index, insight in enumerate(ordered, start=1)]

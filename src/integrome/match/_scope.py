@@ -1,0 +1,51 @@
+"""Does a knowledge-base record speak about this patient's tumor type?
+
+Records name OncoTree codes (descendants included, pseudo-roots SOLID and ANY); the patient's
+diagnoses carry OncoTree codes after normalization. AMP/ASCO/CAP 2017 grades evidence by whether it
+comes from the patient's own tumor type, so the answer decides the tier (`insights.tiering`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from integrome.model import BiomarkerRecord, Patient
+from integrome.normalize.diseases import OncoTree
+
+__all__ = ["DiseaseScope", "Scope", "disease_scope", "tumor_codes"]
+
+Scope = Literal["in", "off", "excluded", "unknown"]
+"""in: the patient's tumor type is covered; off: another tumor type (off-label); excluded: the record
+explicitly excludes it (e.g. a tumor-agnostic label's limitation of use); unknown: no diagnosis
+mapped to OncoTree, so it cannot be told."""
+
+
+@dataclass(frozen=True)
+class DiseaseScope:
+    scope: Scope
+    code: str | None
+    """The patient's OncoTree code the verdict is about (the first one when none is covered)."""
+
+
+def tumor_codes(patient: Patient) -> list[str]:
+    """The patient's OncoTree codes in diagnosis order, without repeats."""
+    return list(dict.fromkeys(d.oncotree for d in patient.diagnoses if d.oncotree is not None))
+
+
+def disease_scope(record: BiomarkerRecord, codes: Sequence[str], tree: OncoTree) -> DiseaseScope:
+    """A code is covered when it is one of the record's diseases (or a descendant) and is not one of
+    the excluded diseases; one covered code is enough (several primaries are judged each alone)."""
+    if not codes:
+        universal = "ANY" in record.diseases and not record.excluded_diseases
+        return DiseaseScope("in" if universal else "unknown", None)
+    excluded_codes = []
+    for code in codes:
+        if any(tree.is_a(code, excluded) for excluded in record.excluded_diseases):
+            excluded_codes.append(code)
+        elif any(tree.is_a(code, disease) for disease in record.diseases):
+            return DiseaseScope("in", code)
+    if len(excluded_codes) == len(codes):
+        return DiseaseScope("excluded", codes[0])
+    return DiseaseScope("off", next(code for code in codes if code not in excluded_codes))

@@ -1,0 +1,518 @@
+"""Biomarker matching: the patient's findings against the knowledge base's cited records.
+
+Each matching record becomes a candidate insight graded by AMP/ASCO/CAP 2017 (Li MM et al.,
+J Mol Diagn 2017; PMID 27993330) for the patient's tumor type. Resistance wins over sensitivity:
+a resistance record that applies to the patient removes therapy insights built on the same
+regimen (cetuximab for KRAS-mutant colorectal cancer, imatinib for KIT D816V), unless the therapy
+is a combination designed for that very alteration (encorafenib + cetuximab for BRAF V600E). One
+insight is kept per (kind, regimen, gene), with every supporting finding and citation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from integrome.insights.explain import clamp, describe_finding, regimen, sentence_case, unique
+from integrome.insights.tiering import assign_tier, tier_rank
+from integrome.knowledge import KnowledgeBase
+from integrome.match._alterations import exon_inferred_from_position, finding_matches, protein_change
+from integrome.match._scope import DiseaseScope, disease_scope, tumor_codes
+from integrome.model import (
+    Alteration,
+    BiomarkerFinding,
+    BiomarkerRecord,
+    Citation,
+    CopyNumberFinding,
+    Finding,
+    FusionFinding,
+    Insight,
+    InsightKind,
+    Patient,
+    PatientProfile,
+    Severity,
+    VariantFinding,
+)
+from integrome.normalize.diseases import OncoTree, oncotree
+from integrome.normalize.variants import normalize_chrom, parse_protein_change
+
+__all__ = ["HEREDITARY_CANCER_GENES", "BiomarkerMatch", "match_biomarkers"]
+
+_NCCN_BOPP = Citation(
+    source="NCCN",
+    id="Genetic/Familial High-Risk Assessment: Breast, Ovarian, Pancreatic, and Prostate (2025)",
+)
+_NCCN_CEG = Citation(
+    source="NCCN",
+    id="Genetic/Familial High-Risk Assessment: Colorectal, Endometrial, and Gastric (2024)",
+)
+
+HEREDITARY_CANCER_GENES: dict[str, Citation] = {
+    **dict.fromkeys(
+        (
+            "ATM",
+            "BARD1",
+            "BRCA1",
+            "BRCA2",
+            "BRIP1",
+            "CDH1",
+            "CHEK2",
+            "PALB2",
+            "PTEN",
+            "RAD51C",
+            "RAD51D",
+            "STK11",
+            "TP53",
+        ),
+        _NCCN_BOPP,
+    ),
+    **dict.fromkeys(("APC", "BMPR1A", "MLH1", "MSH2", "MSH6", "PMS2", "SMAD4"), _NCCN_CEG),
+}
+"""Cancer-predisposition genes whose germline truncating variants call for genetic counseling and
+testing of at-risk relatives for the familial variant, per the NCCN guideline that covers them."""
+
+_LOSS_OF_FUNCTION = Alteration(type="loss_of_function")
+_UNANNOTATED_SHOWN = 5
+_PSEUDO_ROOTS = {"SOLID": "any solid tumor", "ANY": "any tumor type"}
+
+
+@dataclass
+class BiomarkerMatch:
+    """What biomarker matching adds to an analysis."""
+
+    insights: list[Insight]
+    annotated_findings: list[Finding]
+    """The profile's findings, variants enriched from KB hotspot keys (annotation='knowledge_base')."""
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """One record matched by some of the patient's findings, graded for the patient's tumor type."""
+
+    record: BiomarkerRecord
+    findings: tuple[Finding, ...]
+    scope: DiseaseScope
+    tier: str
+    level: str
+
+    @property
+    def drugs(self) -> frozenset[str]:
+        return frozenset(self.record.drugs)
+
+    @property
+    def finding_ids(self) -> frozenset[str]:
+        return frozenset(finding.id for finding in self.findings)
+
+    def sort_key(self) -> tuple[int, str]:
+        return tier_rank(self.tier), self.record.id
+
+
+@dataclass(frozen=True)
+class _Context:
+    patient: Patient
+    codes: list[str]
+    tree: OncoTree
+    order: dict[str, int]
+    """finding id → position in the profile, so merged finding lists keep the input order."""
+
+
+@dataclass
+class _Resolution:
+    """Sensitivity versus resistance: which therapies stay, and why the others went."""
+
+    therapies: list[_Hit] = field(default_factory=list)
+    blocked: dict[str, list[_Hit]] = field(default_factory=lambda: defaultdict(list))
+    """resistance record id → therapies it removed"""
+    overcome: dict[str, list[_Hit]] = field(default_factory=lambda: defaultdict(list))
+    """resistance record id → combinations on the same finding that the KB says work despite it"""
+
+
+def match_biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> BiomarkerMatch:
+    """Therapy, resistance, diagnostic, prognostic and germline insights from the profile's findings."""
+    findings, warnings = _annotate(profile.findings, kb)
+    context = _Context(
+        patient=profile.patient,
+        codes=tumor_codes(profile.patient),
+        tree=oncotree(),
+        order={finding.id: index for index, finding in enumerate(findings)},
+    )
+    hits = [hit for hit in _hits(findings, kb, context) if hit.scope.scope != "excluded"]
+    active = _active_drugs(profile.patient)
+    resistances = [
+        hit
+        for hit in hits
+        if hit.record.direction == "resistance"
+        and (hit.scope.scope in ("in", "unknown") or hit.drugs & active)
+    ]
+    resolution = _resolve(hits, [hit for hit in resistances if hit.scope.scope in ("in", "unknown")])
+    applicable = [hit for hit in hits if hit.scope.scope in ("in", "unknown")]
+    diagnostic = [hit for hit in applicable if hit.record.direction == "diagnostic"]
+    prognostic = [hit for hit in applicable if hit.record.direction == "prognostic"]
+    insights = [
+        *_grouped(resolution.therapies, "therapy", context, resolution),
+        *_grouped(resistances, "resistance", context, resolution),
+        *_grouped(diagnostic, "diagnostic", context, resolution),
+        *_grouped(prognostic, "prognostic", context, resolution),
+        *_germline(findings),
+    ]
+    return BiomarkerMatch(insights=insights, annotated_findings=findings, warnings=warnings)
+
+
+def _resolve(hits: Sequence[_Hit], blocking: Sequence[_Hit]) -> _Resolution:
+    resolution = _Resolution()
+    for hit in hits:
+        if hit.record.direction != "sensitivity":
+            continue
+        blockers = [res for res in blocking if _suppresses(res, hit)]
+        for res in blockers:
+            resolution.blocked[res.record.id].append(hit)
+        if blockers:
+            continue
+        resolution.therapies.append(hit)
+        for res in blocking:
+            if res.drugs < hit.drugs:
+                resolution.overcome[res.record.id].append(hit)
+    return resolution
+
+
+def _suppresses(resistance: _Hit, therapy: _Hit) -> bool:
+    """A resistance record removes a therapy whose regimen contains the failing regimen.
+
+    When both rest on the same finding and the therapy adds drugs, the KB says the combination
+    overcomes the resistance (BRAF V600E: cetuximab alone fails, encorafenib + cetuximab works), so
+    the therapy stays. With the same regimen, or a regimen supported by another finding, safety wins.
+    """
+    if not resistance.drugs <= therapy.drugs:
+        return False
+    if resistance.drugs == therapy.drugs:
+        return True
+    return not resistance.finding_ids & therapy.finding_ids
+
+
+# --- annotation from knowledge-base hotspot keys -------------------------------------------------
+
+
+def _annotate(findings: Sequence[Finding], kb: KnowledgeBase) -> tuple[list[Finding], list[str]]:
+    annotated: list[Finding] = []
+    unannotated: dict[str, list[str]] = defaultdict(list)
+    for finding in findings:
+        if isinstance(finding, VariantFinding):
+            finding = _annotate_variant(finding, kb)
+            if finding.annotation == "none":
+                unannotated[_input_name(finding)].append(_locus(finding))
+        annotated.append(finding)
+    warnings = []
+    for name, loci in unannotated.items():
+        shown = ", ".join(loci[:_UNANNOTATED_SHOWN])
+        if len(loci) > _UNANNOTATED_SHOWN:
+            shown += f", … and {len(loci) - _UNANNOTATED_SHOWN} more"
+        noun = "variant" if len(loci) == 1 else "variants"
+        warnings.append(
+            f"{len(loci)} {noun} stayed unannotated (no gene/protein annotation in {name} "
+            f"and no knowledge-base match): {shown}"
+        )
+    return annotated, warnings
+
+
+def _annotate_variant(finding: VariantFinding, kb: KnowledgeBase) -> VariantFinding:
+    """Fill gene and protein change from a KB genomic key when the input carried none."""
+    if finding.gene is not None and finding.hgvs_p is not None:
+        return finding
+    hotspot = None
+    if (
+        finding.build is not None
+        and finding.chrom is not None
+        and finding.pos is not None
+        and finding.ref is not None
+        and finding.alt is not None
+    ):
+        chrom = normalize_chrom(finding.chrom)
+        hotspot = kb.hotspot(finding.build, chrom, finding.pos, finding.ref, finding.alt)
+    if hotspot is not None and finding.gene in (None, hotspot.gene):
+        change = parse_protein_change(hotspot.hgvs_p)
+        hgvs_c = finding.hgvs_c
+        if hgvs_c is None and hotspot.hgvs_c is not None:
+            hgvs_c = f"{hotspot.transcript}:{hotspot.hgvs_c}" if hotspot.transcript else hotspot.hgvs_c
+        return finding.model_copy(
+            update={
+                "gene": hotspot.gene,
+                "hgvs_p": change.three_letter if change is not None else f"p.{hotspot.hgvs_p}",
+                "hgvs_c": hgvs_c,
+                "annotation": "knowledge_base",
+            }
+        )
+    if finding.gene is None and finding.hgvs_p is None:
+        return finding.model_copy(update={"annotation": "none"})
+    return finding
+
+
+def _input_name(finding: Finding) -> str:
+    if finding.provenance:
+        return finding.provenance.split(":", 1)[0]
+    return f"the {finding.source} input"
+
+
+def _locus(finding: VariantFinding) -> str:
+    if finding.chrom is None:
+        return finding.hgvs_c or finding.id
+    return f"{finding.chrom}:{finding.pos} {finding.ref}>{finding.alt}"
+
+
+# --- record hits -----------------------------------------------------------------------------------
+
+
+def _candidate_records(findings: Sequence[Finding], kb: KnowledgeBase) -> list[BiomarkerRecord]:
+    """Records worth testing: those of the genes the findings name, gene-less ones, and — when a
+    biomarker result is present (HER2 IHC names no gene symbol) — all of them."""
+    if any(isinstance(finding, BiomarkerFinding) for finding in findings):
+        records: Iterable[BiomarkerRecord] = kb.biomarkers
+    else:
+        genes: set[str] = set()
+        for finding in findings:
+            if isinstance(finding, VariantFinding | CopyNumberFinding) and finding.gene is not None:
+                genes.add(finding.gene)
+            elif isinstance(finding, FusionFinding):
+                parts = (finding.gene, finding.partner, finding.five_prime, finding.three_prime)
+                genes.update(part for part in parts if part is not None)
+        records = [record for gene in sorted(genes) for record in kb.for_gene(gene)]
+        records = [*records, *kb.gene_less()]
+    unique_records = {record.id: record for record in records}
+    return [unique_records[key] for key in sorted(unique_records)]
+
+
+def _hits(findings: Sequence[Finding], kb: KnowledgeBase, context: _Context) -> list[_Hit]:
+    hits = []
+    for record in _candidate_records(findings, kb):
+        matched = tuple(f for f in findings if finding_matches(record.alteration, record.gene, f))
+        if not matched:
+            continue
+        scope = disease_scope(record, context.codes, context.tree)
+        tier, level = assign_tier(record, scope.scope == "in")
+        hits.append(_Hit(record, matched, scope, tier, level))
+    return hits
+
+
+def _active_drugs(patient: Patient) -> frozenset[str]:
+    return frozenset(m.name for m in patient.medications if m.status in ("active", "planned"))
+
+
+# --- insight building ------------------------------------------------------------------------------
+
+
+def _grouped(
+    hits: Sequence[_Hit], kind: InsightKind, context: _Context, resolution: _Resolution
+) -> list[Insight]:
+    """One insight per (kind, regimen, gene): the best-tier record leads, the others add support."""
+    groups: dict[tuple[tuple[str, ...], str], list[_Hit]] = defaultdict(list)
+    for hit in hits:
+        groups[(tuple(sorted(hit.drugs)), hit.record.gene or "")].append(hit)
+    return [
+        _insight(kind, sorted(group, key=_Hit.sort_key), context, resolution)
+        for _, group in sorted(groups.items())
+    ]
+
+
+def _insight(kind: InsightKind, group: list[_Hit], context: _Context, resolution: _Resolution) -> Insight:
+    best = group[0]
+    record = best.record
+    findings = sorted(
+        {finding.id: finding for hit in group for finding in hit.findings}.values(),
+        key=lambda finding: context.order[finding.id],
+    )
+    rationale = [_finding_line(finding, best, context) for finding in findings]
+    for hit in group:
+        rationale.extend(_evidence_lines(hit, context))
+    rationale.extend(_caution_lines(findings, group, context))
+    severity: Severity = "info"
+    if kind == "resistance":
+        rationale.extend(_resistance_lines(group, resolution))
+        severity = "critical" if _endangered(group, context, resolution) else "warning"
+    return Insight(
+        id="",
+        kind=kind,
+        title=_title(kind, record),
+        summary=_summary(kind, best, context),
+        severity=severity,
+        genes=[record.gene] if record.gene else [],
+        drugs=list(record.drugs),
+        tier=best.tier,
+        evidence_level=best.level,
+        rationale=unique(rationale),
+        finding_ids=[finding.id for finding in findings],
+        citations=_citations(hit.record.citations for hit in group),
+    )
+
+
+def _resistance_lines(group: Sequence[_Hit], resolution: _Resolution) -> list[str]:
+    lines: list[str] = []
+    for hit in group:
+        lines.extend(
+            f"Not offered as therapy because of this resistance: {regimen(other.record.drugs)} "
+            f"({other.record.label}, record {other.record.id})"
+            for other in resolution.blocked.get(hit.record.id, [])
+        )
+        lines.extend(
+            f"Still an option in combination: {regimen(other.record.drugs)} ({other.record.label})"
+            for other in resolution.overcome.get(hit.record.id, [])
+        )
+    return lines
+
+
+def _endangered(group: Sequence[_Hit], context: _Context, resolution: _Resolution) -> bool:
+    """Critical when the patient takes or is about to take the failing drug, unless what they take is
+    a whole combination the knowledge base says overcomes the resistance."""
+    active = _active_drugs(context.patient)
+    if not active & group[0].drugs:
+        return False
+    combinations = [other for hit in group for other in resolution.overcome.get(hit.record.id, [])]
+    return not any(other.drugs <= active for other in combinations)
+
+
+def _title(kind: InsightKind, record: BiomarkerRecord) -> str:
+    if kind == "therapy":
+        return f"{sentence_case(regimen(record.drugs))} for {record.label}"
+    if kind == "resistance":
+        return f"{record.label}: resistance to {regimen(record.drugs)}"
+    return f"{record.label}: {kind} marker"
+
+
+def _summary(kind: InsightKind, hit: _Hit, context: _Context) -> str:
+    record = hit.record
+    disease = _patient_disease(hit.scope, context)
+    if kind == "therapy":
+        approval = ", FDA-approved" if record.fda_approved and hit.scope.scope == "in" else ""
+        text = f"Tier {hit.tier}{approval}: {regimen(record.drugs)} for {record.label} in {disease}."
+    elif kind == "resistance":
+        text = f"{record.label} predicts resistance to {regimen(record.drugs)} in {disease}"
+        statuses = {m.status for m in context.patient.medications if m.name in hit.drugs}
+        if "active" in statuses:
+            text += "; the patient is currently taking it"
+        elif "planned" in statuses:
+            text += "; it is planned for this patient"
+        text += "."
+    else:
+        text = record.statement
+    return clamp(text)
+
+
+def _patient_disease(scope: DiseaseScope, context: _Context) -> str:
+    if scope.code is None:
+        return "a tumor of unknown type"
+    return context.tree.name(scope.code)
+
+
+def _disease_names(codes: Iterable[str], tree: OncoTree) -> str:
+    return ", ".join(_PSEUDO_ROOTS.get(code) or f"{tree.name(code)} ({code})" for code in codes)
+
+
+def _finding_line(finding: Finding, hit: _Hit, context: _Context) -> str:
+    text = describe_finding(finding)
+    if finding.source == "notes":
+        text += " (clinical notes)"
+    if hit.scope.code is None:
+        return f"{text}; tumor type not coded (no diagnosis mapped to OncoTree)"
+    line = f"{text} in {hit.scope.code} ({context.tree.name(hit.scope.code)})"
+    if isinstance(finding, VariantFinding) and finding.exon is None and hit.record.gene is not None:
+        exon = exon_inferred_from_position(
+            hit.record.gene, hit.record.alteration.exons, protein_change(finding)
+        )
+        if exon is not None:
+            line += f"; exon {exon} from the protein position (EGFR exons on RefSeq NM_005228)"
+    return line
+
+
+def _evidence_lines(hit: _Hit, context: _Context) -> list[str]:
+    record = hit.record
+    if record.direction in ("sensitivity", "resistance"):
+        basis = "FDA-approved" if record.fda_approved else f"Level {record.evidence_level} evidence"
+        if record.direction == "resistance":
+            basis = f"{basis} of resistance"
+        setting = f", {record.setting}" if record.setting else ""
+        head = f"{basis}: {regimen(record.drugs)} for {record.label}{setting}"
+    else:
+        head = f"Level {record.evidence_level} {record.direction} evidence for {record.label}"
+    lines = [f"{head} ({_disease_names(record.diseases, context.tree)})", record.statement]
+    if hit.scope.scope == "in":
+        lines.append(
+            f"AMP/ASCO/CAP tier {hit.tier}: level {record.evidence_level} evidence in this tumor type"
+        )
+    elif hit.scope.scope == "off":
+        lines.append(
+            f"Tier {hit.tier}, off-label: the evidence comes from another tumor type than "
+            f"{_disease_names([hit.scope.code or ''], context.tree)}"
+        )
+    else:
+        lines.append(
+            f"Tier at most IIC while the tumor type is unknown; it would be tier "
+            f"{assign_tier(record, True)[0]} if the tumor is {_disease_names(record.diseases, context.tree)}"
+        )
+    return lines
+
+
+def _caution_lines(findings: Sequence[Finding], group: Sequence[_Hit], context: _Context) -> list[str]:
+    """What would change the recommendation: unconfirmed sources, origin, drug history."""
+    lines = []
+    if all(finding.source == "notes" for finding in findings):
+        lines.append("Reported only in clinical notes: confirm on the tissue/laboratory report before acting")
+    if any(hit.record.alteration.origin == "germline" for hit in group) and any(
+        finding.origin == "unknown" for finding in findings
+    ):
+        lines.append(
+            "The evidence concerns germline variants; confirm the variant's origin with germline testing"
+        )
+    drugs = set(group[0].record.drugs)
+    for medication in context.patient.medications:
+        if medication.name in drugs:
+            when = {"active": "currently taking", "planned": "planned", "stopped": "previously received"}
+            lines.append(f"Medication history: {medication.name} {when[medication.status]}")
+    return lines
+
+
+def _citations(lists: Iterable[Sequence[Citation]]) -> list[Citation]:
+    seen: dict[tuple[str, str], Citation] = {}
+    for citations in lists:
+        for citation in citations:
+            seen.setdefault((citation.source, citation.id), citation)
+    return list(seen.values())
+
+
+def _germline(findings: Sequence[Finding]) -> list[Insight]:
+    """Germline truncating variants in cancer-predisposition genes → counseling and cascade testing."""
+    by_gene: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if (
+            isinstance(finding, VariantFinding | CopyNumberFinding)
+            and finding.origin == "germline"
+            and finding.gene in HEREDITARY_CANCER_GENES
+            and finding_matches(_LOSS_OF_FUNCTION, finding.gene, finding)
+        ):
+            by_gene[finding.gene].append(finding)
+    insights = []
+    for gene, gene_findings in sorted(by_gene.items()):
+        described = "; ".join(describe_finding(finding) for finding in gene_findings)
+        insights.append(
+            Insight(
+                id="",
+                kind="germline",
+                title=f"Germline {gene} loss-of-function variant: hereditary cancer risk",
+                summary=clamp(
+                    f"Germline {gene} truncating variant: refer for genetic counseling and offer "
+                    "cascade testing to at-risk relatives."
+                ),
+                severity="warning",
+                genes=[gene],
+                tests=[f"{gene} familial variant testing of at-risk relatives"],
+                rationale=[
+                    f"{described} (germline)",
+                    "Truncating variants in this gene are usually pathogenic; confirm the ACMG/AMP "
+                    "classification with the reporting laboratory",
+                    "NCCN recommends genetic counseling and testing of at-risk relatives for a "
+                    "familial pathogenic variant (cascade testing)",
+                ],
+                finding_ids=[finding.id for finding in gene_findings],
+                citations=[HEREDITARY_CANCER_GENES[gene]],
+            )
+        )
+    return insights

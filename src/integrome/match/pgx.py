@@ -1,0 +1,262 @@
+"""Pharmacogenomics: star alleles → CPIC phenotypes → recommendations for this patient's drugs.
+
+`match_pgx(profile, kb)` is pure: it reads the profile's site genotypes and outside calls and the
+knowledge base, and returns per-gene results plus insights. A gene the inputs do not cover is
+`assessed: false` with phenotype "Not assessed" and, when a current or planned drug depends on it,
+a test recommendation — never a silent "Normal Metabolizer" (ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from integrome.knowledge.pgx import COMBINATION_GENES, OUTSIDE_CALL_GENES, PgxKnowledge
+from integrome.match._pgx_call import GeneCall, call_gene
+from integrome.match._pgx_phenotype import (
+    HLA_RISK_ALLELES,
+    INDETERMINATE,
+    phenoconvert,
+    phenotype_of,
+    phenotype_of_diplotype,
+)
+from integrome.match._pgx_recommend import GeneState, recommend
+from integrome.model import GenotypeCall, Insight, PatientProfile, PgxResult, SiteGenotype
+from integrome.model.analysis import NOT_ASSESSED
+
+__all__ = [
+    "GeneState",
+    "HasPgx",
+    "PgxMatch",
+    "call_pgx",
+    "gene_states",
+    "match_pgx",
+    "patient_drugs",
+    "results_only",
+]
+
+
+class HasPgx(Protocol):
+    """What `match_pgx` needs from the KnowledgeBase: its lazily loaded PGx part."""
+
+    @property
+    def pgx(self) -> PgxKnowledge: ...
+
+
+@dataclass
+class PgxMatch:
+    results: list[PgxResult] = field(default_factory=list)
+    insights: list[Insight] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def patient_drugs(profile: PatientProfile) -> tuple[set[str], set[str]]:
+    """(current + planned drugs, active drugs), split into ingredients ('a/b', 'a + b')."""
+    considered: set[str] = set()
+    active: set[str] = set()
+    for medication in profile.patient.medications:
+        if medication.status == "stopped":
+            continue
+        names = _ingredients(medication.name)
+        considered |= names
+        if medication.status == "active":
+            active |= names
+    return considered, active
+
+
+def _ingredients(name: str) -> set[str]:
+    text = name.lower()
+    for sep in ("/", "+", ",", " and "):
+        text = text.replace(sep, "|")
+    return {part.strip() for part in text.split("|") if part.strip()}
+
+
+def _builds(sites: Iterable[SiteGenotype]) -> dict[str, dict[tuple[str, int], SiteGenotype]]:
+    by_build: dict[str, dict[tuple[str, int], SiteGenotype]] = {}
+    for site in sites:
+        chrom = site.chrom if site.chrom.startswith("chr") else f"chr{site.chrom}"
+        by_build.setdefault(site.build, {})[(chrom, site.pos)] = site
+    return by_build
+
+
+def call_pgx(sites: Iterable[SiteGenotype], kb: PgxKnowledge) -> dict[str, tuple[GeneCall, str]]:
+    """Call every defined gene from site genotypes; returns gene → (call, build used)."""
+    by_build = _builds(sites)
+    calls: dict[str, tuple[GeneCall, str]] = {}
+    for gene, definition in sorted(kb.definitions.items()):
+        best: tuple[GeneCall, str] | None = None
+        for build, build_sites in sorted(by_build.items()):
+            call = call_gene(definition, build_sites, build, combination=gene in COMBINATION_GENES)
+            if best is None or (call.assessed and not best[0].assessed):
+                best = (call, build)
+        if best is None:
+            best = (call_gene(definition, {}, "GRCh38"), "GRCh38")
+        calls[gene] = best
+    return calls
+
+
+def _state_from_call(kb: PgxKnowledge, gene: str, call: GeneCall) -> GeneState:
+    if not call.assessed:
+        return GeneState(gene=gene, assessed=False, missing=call.missing_positions, source="vcf")
+    top = call.top
+    note_parts: list[str] = []
+    if call.missing_required:
+        note_parts.append("no call: required position(s) missing " + ", ".join(call.missing_required))
+    if not call.candidates:
+        if call.unexplained:
+            note_parts.append("no defined allele pair explains: " + ", ".join(call.unexplained[:5]))
+        return GeneState(
+            gene=gene,
+            assessed=True,
+            phenotype=INDETERMINATE,
+            missing=call.missing_positions,
+            source="vcf",
+            note="; ".join(note_parts) or "no defined allele pair matches the genotype",
+        )
+    phenotypes = [phenotype_of(kb, gene, c) for c in top]
+    phenotype, score = phenotypes[0]
+    if len({p for p, _ in phenotypes}) > 1:
+        note_parts.append(
+            "ambiguous: equally ranked diplotypes imply different phenotypes ("
+            + ", ".join(f"{c.name}: {p}" for c, (p, _) in zip(top, phenotypes, strict=True))
+            + ")"
+        )
+        phenotype, score = INDETERMINATE, None
+    elif len(top) > 1 or (len(call.candidates) > 1 and not call.phased):
+        note_parts.append("unphased data: diplotype assignment is ambiguous")
+    if call.not_assessable and call.missing_positions:
+        shown = ", ".join(call.not_assessable[:8]) + (" …" if len(call.not_assessable) > 8 else "")
+        note_parts.append(f"alleles not assessable (positions missing): {shown}")
+    return GeneState(
+        gene=gene,
+        assessed=True,
+        diplotype=top[0].name,
+        phenotype=phenotype,
+        activity_score=score,
+        alternatives=[c.name for c in call.candidates[1:]],
+        missing=call.missing_positions,
+        source="vcf",
+        note="; ".join(note_parts) or None,
+    )
+
+
+def _state_from_outside(kb: PgxKnowledge, gene: str, calls: list[GenotypeCall]) -> GeneState:
+    """Outside calls: a diplotype (CYP2D6, UGT1A1 *28/*28) or HLA allele presence tests."""
+    source = calls[0].source
+    if gene in HLA_RISK_ALLELES:
+        positive: set[str] = set()
+        tested: set[str] = set()
+        diplotype = None
+        for call in calls:
+            if call.diplotype:
+                diplotype = call.diplotype
+                alleles = {a.strip().removeprefix(gene).strip() for a in call.diplotype.split("/")}
+                positive |= alleles & set(HLA_RISK_ALLELES[gene])
+                tested |= set(HLA_RISK_ALLELES[gene])
+            elif call.allele:
+                allele = call.allele.strip().removeprefix(gene).strip()
+                tested.add(allele)
+                if call.present:
+                    positive.add(allele)
+        if diplotype is None:
+            diplotype = ", ".join(
+                f"{a} {'positive' if a in positive else 'negative'}" for a in sorted(tested)
+            )
+        if len(tested) == 1:
+            phenotype = "Positive" if positive else "Negative"
+        else:
+            phenotype = ", ".join(f"{a} Positive" for a in sorted(positive)) or "Negative"
+        return GeneState(
+            gene=gene,
+            assessed=True,
+            diplotype=diplotype,
+            phenotype=phenotype,
+            source=source,
+            hla_positive=frozenset(positive),
+            hla_tested=frozenset(tested),
+        )
+    call = calls[0]
+    phenotype, score = INDETERMINATE, None
+    if call.diplotype:
+        phenotype, score = phenotype_of_diplotype(kb, gene, call.diplotype)
+    if phenotype == INDETERMINATE and call.phenotype:
+        phenotype = call.phenotype
+    if call.activity_score is not None:
+        score = call.activity_score
+        phenotype = kb.phenotype_for_score(gene, score) or phenotype
+    return GeneState(
+        gene=gene,
+        assessed=True,
+        diplotype=call.diplotype,
+        phenotype=phenotype,
+        activity_score=score,
+        source=source,
+        note=f"outside call ({call.provenance})" if call.provenance else "outside call",
+    )
+
+
+def _result(state: GeneState) -> PgxResult:
+    return PgxResult(
+        gene=state.gene,
+        diplotype=state.diplotype if state.assessed else None,
+        phenotype=state.phenotype if state.assessed else NOT_ASSESSED,
+        activity_score=state.activity_score,
+        assessed=state.assessed,
+        missing_positions=list(state.missing),
+        alternatives=list(state.alternatives),
+        source=state.source,
+        functional_phenotype=state.functional_phenotype,
+        note=state.note,
+    )
+
+
+def gene_states(profile: PatientProfile, kb: PgxKnowledge) -> dict[str, GeneState]:
+    """Per-gene states from the VCF sites and outside calls, before drug matching.
+
+    Outside calls win over VCF calls for the same gene (they come from dedicated assays, e.g.
+    UGT1A1 TA-repeat or CYP2D6 structural typing).
+    """
+    states: dict[str, GeneState] = {}
+    if profile.sites:
+        for gene, (call, _) in call_pgx(profile.sites, kb).items():
+            states[gene] = _state_from_call(kb, gene, call)
+    outside: dict[str, list[GenotypeCall]] = {}
+    for genotype in profile.genotypes:
+        outside.setdefault(genotype.gene.upper(), []).append(genotype)
+    for gene, calls in outside.items():
+        states[gene] = _state_from_outside(kb, gene, calls)
+    return states
+
+
+def match_pgx(profile: PatientProfile, kb: HasPgx) -> PgxMatch:
+    """Per-gene results and insights for the patient's current and planned drugs (pure)."""
+    knowledge = kb.pgx
+    states = gene_states(profile, knowledge)
+    considered, active = patient_drugs(profile)
+    for state in states.values():
+        if not state.assessed:
+            continue
+        converted = phenoconvert(knowledge, state.gene, state.phenotype, state.activity_score, active)
+        if converted is not None:
+            state.functional_phenotype, state.functional_score, state.inhibitors = converted
+    match = PgxMatch()
+    insights, needed = recommend(knowledge, states, considered)
+    match.insights = insights
+    for gene in needed:
+        if gene not in states:
+            states[gene] = GeneState(gene=gene, assessed=False, source=None)
+    for gene, state in sorted(states.items()):
+        if state.assessed or gene in needed:
+            match.results.append(_result(state))
+    for state in states.values():
+        if not state.assessed and state.gene in OUTSIDE_CALL_GENES and state.gene in needed:
+            match.warnings.append(
+                f"{state.gene} not assessed: it needs structural-variant or HLA typing (outside call)"
+            )
+    return match
+
+
+def results_only(profile: PatientProfile, kb: PgxKnowledge) -> list[PgxResult]:
+    """Per-gene results without drug matching (the `integrome pgx` command): assessed genes only."""
+    return [_result(state) for _, state in sorted(gene_states(profile, kb).items()) if state.assessed]

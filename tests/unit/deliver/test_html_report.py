@@ -1,0 +1,240 @@
+"""The physician report: escaping, sections shown only with content, and text-first labels."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from tests.unit.deliver.sample import make_analysis
+
+from integrome.deliver import render_html
+from integrome.deliver.html import age_in_years
+from integrome.model import Analysis, Citation, Insight, Medication, Patient, VariantFinding
+
+SCRIPT = "<script>alert(1)</script>"
+ATTRIBUTE = '"><img src=x onerror=alert(2)>'
+
+
+class _Structure(HTMLParser):
+    """Collects the tags of a document to check its outline."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.headings: list[str] = []
+        self._in_heading = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_heading = tag == "h2"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h2":
+            self._in_heading = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_heading and data.strip():
+            self.headings.append(data.strip())
+
+
+def _structure(html: str) -> _Structure:
+    parser = _Structure()
+    parser.feed(html)
+    return parser
+
+
+def _hostile_analysis() -> Analysis:
+    base = make_analysis()
+    variant = base.findings[0]
+    assert isinstance(variant, VariantFinding)
+    hostile_variant = variant.model_copy(update={"hgvs_p": SCRIPT, "provenance": ATTRIBUTE})
+    hostile_insight = base.insights[0].model_copy(
+        update={
+            "title": SCRIPT,
+            "summary": ATTRIBUTE,
+            "rationale": [SCRIPT],
+            "citations": [Citation(source="PMID", id=ATTRIBUTE, url="javascript:alert(3)")],
+        }
+    )
+    patient = Patient(
+        id=ATTRIBUTE,
+        sex="female",
+        medications=[Medication(name="clopidogrel", status="active", text=SCRIPT)],
+    )
+    return make_analysis(
+        patient=patient,
+        findings=[hostile_variant, *base.findings[1:]],
+        insights=[hostile_insight, *base.insights[1:]],
+        warnings=[f"tumor.vcf:line 9: INFO {SCRIPT}"],
+    )
+
+
+def test_markup_from_data_is_shown_as_text() -> None:
+    html = render_html(_hostile_analysis())
+    assert "<script" not in html.lower()
+    assert "<img" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in html
+
+
+def test_non_http_citation_url_is_not_a_link() -> None:
+    html = render_html(_hostile_analysis())
+    assert "javascript:" not in html
+
+
+def test_pmid_citation_links_to_pubmed(analysis: Analysis) -> None:
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/29151359/">PMID 29151359</a>' in render_html(analysis)
+
+
+def test_sections_with_content_are_shown_in_reading_order(analysis: Analysis) -> None:
+    headings = _structure(render_html(analysis)).headings
+    assert headings == [
+        "Diagnoses",
+        "Medications",
+        "Alerts",
+        "Actionable findings",
+        "Resistance and safety",
+        "Pharmacogenomics",
+        "Tests to consider",
+        "Clinical trials",
+        "Variants and biomarkers",
+        "Methods and limitations",
+    ]
+
+
+def test_empty_sections_are_hidden(analysis: Analysis) -> None:
+    therapy_only = make_analysis(insights=[analysis.insights[0]], pgx=[])
+    headings = _structure(render_html(therapy_only)).headings
+    assert "Actionable findings" in headings
+    for hidden in (
+        "Alerts",
+        "Resistance and safety",
+        "Pharmacogenomics",
+        "Tests to consider",
+        "Clinical trials",
+    ):
+        assert hidden not in headings
+
+
+def test_no_insights_says_so_instead_of_showing_empty_sections() -> None:
+    html = render_html(make_analysis(insights=[], pgx=[], findings=[]))
+    assert "No actionable insights were found" in html
+    assert _structure(html).headings == ["Diagnoses", "Medications", "Methods and limitations"]
+
+
+def test_alerts_put_critical_before_warning(analysis: Analysis) -> None:
+    html = render_html(analysis)
+    alerts = html[html.index('id="h-alerts"') : html.index('id="h-actionable"')]
+    assert alerts.index("Clopidogrel: CYP2C19 poor metabolizer") < alerts.index("Cetuximab resistance")
+    assert 'href="#insight-i2"' in alerts
+
+
+def test_severity_and_tier_are_written_as_text(analysis: Analysis) -> None:
+    html = render_html(analysis)
+    assert '<span class="badge severity">Critical</span>' in html
+    assert '<span class="badge severity">Warning</span>' in html
+    assert '<span class="badge tier tier-1">Tier IA</span>' in html
+    assert "Evidence A, strong" in html
+
+
+def test_info_insights_carry_no_severity_badge() -> None:
+    html = render_html(make_analysis(insights=[make_analysis().insights[0]]))
+    assert 'class="badge severity"' not in html
+
+
+def test_pgx_table_reports_missing_positions_of_not_assessed_gene(analysis: Analysis) -> None:
+    html = render_html(analysis)
+    row = re.search(r'<tr class="not-assessed">.*?</tr>', html, flags=re.S)
+    assert row is not None
+    assert "CYP2C9" in row.group(0)
+    assert "Not assessed: 6 positions missing (chr10:94938683 (rs114071557)" in row.group(0)
+    assert "+2 more" in row.group(0)
+
+
+def test_pgx_drugs_affected_come_from_the_gene_insights(analysis: Analysis) -> None:
+    html = render_html(analysis)
+    row = re.search(r'<tr class="assessed">.*?</tr>', html, flags=re.S)
+    assert row is not None
+    assert "CYP2C19" in row.group(0)
+    assert "<td>clopidogrel</td>" in row.group(0)
+
+
+def test_methods_list_unannotated_variants_and_not_assessed_genes(analysis: Analysis) -> None:
+    html = render_html(analysis)
+    methods = html[html.index('id="h-methods"') :]
+    assert "chr3:1000 A&gt;C (GRCh38)" in methods
+    assert "CYP2C9: 6 positions missing" in methods
+    assert "germline.vcf:line 12: FILTER is not PASS; call ignored" in methods
+    assert "decision support, not a diagnosis" in methods.lower()
+
+
+def test_inputs_show_a_sha256_prefix_only(analysis: Analysis) -> None:
+    html = render_html(analysis)
+    assert '<td class="code">abababababab</td>' in html
+    assert "ab" * 32 not in html
+
+
+def test_header_shows_age_on_report_date_and_medications_by_status(analysis: Analysis) -> None:
+    html = render_html(analysis)
+    assert "64 years" in html
+    assert "<dt>Current</dt>" in html
+    assert "<dt>Planned</dt>" in html
+    assert "OncoTree LUAD" in html
+
+
+def test_every_table_has_column_headers(analysis: Analysis) -> None:
+    tags = [tag for tag, _ in _structure(render_html(analysis)).tags]
+    assert tags.count("table") == tags.count("thead") == 4
+    assert tags.count("h1") == 1
+
+
+def test_same_analysis_renders_identically(analysis: Analysis) -> None:
+    assert render_html(analysis) == render_html(make_analysis())
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "on", "age"),
+    [
+        ("1961-04-02", "2026-01-01T00:00:00Z", "64"),
+        ("1961-04-02", "2026-04-02T00:00:00Z", "65"),
+        ("1961-04", "2026-04-15T00:00:00Z", "64–65"),
+        ("1961", "2026-12-31T00:00:00Z", "65"),
+        ("1961", "2026-06-30T00:00:00Z", "64–65"),
+        ("2027-01-01", "2026-01-01T00:00:00Z", None),
+    ],
+)
+def test_age_in_years_handles_partial_birth_dates(birth_date: str, on: str, age: str | None) -> None:
+    assert age_in_years(birth_date, on) == age
+
+
+def test_long_warning_list_is_capped_with_a_count() -> None:
+    warnings = [f"tumor.vcf:line {n}: FILTER is not PASS" for n in range(60)]
+    html = render_html(make_analysis(warnings=warnings))
+    assert "tumor.vcf:line 49:" in html
+    assert "tumor.vcf:line 50:" not in html
+    assert "10 further warnings are not shown here" in html
+
+
+def test_insight_findings_are_named_by_gene_and_change(analysis: Analysis) -> None:
+    html = render_html(analysis)
+    assert "<dt>Based on</dt><dd>EGFR p.Leu858Arg</dd>" in html
+
+
+def test_negative_finding_reads_as_tested_negative(analysis: Analysis) -> None:
+    html = render_html(analysis)
+    assert "no fusion" in html
+    assert "tested negative" in html
+
+
+def test_insight_kind_without_a_dedicated_section_is_still_shown() -> None:
+    prognostic = Insight(
+        id="i9",
+        kind="prognostic",
+        title="TP53 R248Q",
+        summary="Prognostic marker.",
+        genes=["TP53"],
+        citations=[Citation(source="PMID", id="29151359")],
+    )
+    headings = _structure(render_html(make_analysis(insights=[prognostic]))).headings
+    assert "Germline, diagnostic and prognostic findings" in headings

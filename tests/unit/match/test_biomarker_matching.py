@@ -1,0 +1,380 @@
+"""match_biomarkers on hand-built profiles and a KnowledgeBase of fixture records.
+
+The records below are test fixtures shaped like the curated ones (real model classes through the
+real matcher); they are not shipped knowledge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from integrome.knowledge import KnowledgeBase
+from integrome.match.biomarker import match_biomarkers
+from integrome.model import (
+    Alteration,
+    BiomarkerFinding,
+    BiomarkerRecord,
+    Citation,
+    Diagnosis,
+    Finding,
+    HotspotVariant,
+    Insight,
+    Medication,
+    NegativeFinding,
+    Patient,
+    PatientProfile,
+    VariantFinding,
+)
+
+LABEL_CITE = Citation(source="FDA", id="fixture label")
+
+
+def record(
+    id: str,
+    gene: str | None,
+    alteration: Alteration,
+    diseases: list[str],
+    drugs: list[str],
+    direction: str = "sensitivity",
+    level: str = "A",
+    **extra: Any,
+) -> BiomarkerRecord:
+    return BiomarkerRecord(
+        id=id,
+        gene=gene,
+        alteration=alteration,
+        label=extra.pop("label", f"{gene} {id}"),
+        diseases=diseases,
+        drugs=drugs,
+        direction=direction,
+        evidence_level=level,
+        fda_approved=extra.pop("fda_approved", level == "A"),
+        statement=extra.pop("statement", f"Fixture statement for {id}."),
+        citations=extra.pop("citations", [Citation(source="PMID", id=f"fixture-{id}")]),
+        reviewed="2026-11-01",
+        **extra,
+    )
+
+
+def kb(*records: BiomarkerRecord, hotspots: Sequence[HotspotVariant] = ()) -> KnowledgeBase:
+    return KnowledgeBase(version="test", files=(), biomarkers=records, hotspots=hotspots)
+
+
+def profile(
+    findings: list[Finding], oncotree: str | None = "LUAD", medications: Sequence[tuple[str, str]] = ()
+) -> PatientProfile:
+    diagnoses = (
+        []
+        if oncotree is None
+        else [Diagnosis(system="oncotree", code=oncotree, display=oncotree, oncotree=oncotree)]
+    )
+    meds = [Medication(name=name, status=status) for name, status in medications]
+    return PatientProfile(patient=Patient(id="p1", diagnoses=diagnoses, medications=meds), findings=findings)
+
+
+def variant(fid: str, gene: str, hgvs_p: str, source: str = "vcf", **extra: Any) -> VariantFinding:
+    return VariantFinding(id=fid, source=source, gene=gene, hgvs_p=hgvs_p, origin="somatic", **extra)
+
+
+def only(insights: list[Insight], kind: str, drug: str | None = None) -> list[Insight]:
+    return [i for i in insights if i.kind == kind and (drug is None or drug in i.drugs)]
+
+
+G12C = Alteration(type="protein_change", values=["G12C"])
+V600E = Alteration(type="protein_change", values=["V600E"])
+D816V = Alteration(type="protein_change", values=["D816V"])
+KRAS_CODON_12 = Alteration(type="codon", codons=[12, 13])
+
+SOTORASIB_LUNG = record("kras-g12c-sotorasib", "KRAS", G12C, ["NSCLC"], ["sotorasib"], label="KRAS G12C")
+
+
+def test_kras_g12c_in_lung_adenocarcinoma_is_tier_ia_sotorasib() -> None:
+    result = match_biomarkers(profile([variant("f1", "KRAS", "p.Gly12Cys", vaf=0.34)]), kb(SOTORASIB_LUNG))
+    (therapy,) = only(result.insights, "therapy")
+    assert (therapy.tier, therapy.evidence_level) == ("IA", "A")
+    assert therapy.drugs == ["sotorasib"]
+    assert therapy.genes == ["KRAS"]
+    assert therapy.finding_ids == ["f1"]
+    assert therapy.title == "Sotorasib for KRAS G12C"
+    assert any("VAF 34%" in line and "LUAD" in line for line in therapy.rationale)
+
+
+def test_same_variant_outside_the_records_tumor_type_is_tier_iic() -> None:
+    result = match_biomarkers(
+        profile([variant("f1", "KRAS", "p.Gly12Cys")], oncotree="PAAD"), kb(SOTORASIB_LUNG)
+    )
+    (therapy,) = only(result.insights, "therapy")
+    assert (therapy.tier, therapy.evidence_level) == ("IIC", "C")
+    assert any("off-label" in line for line in therapy.rationale)
+
+
+def test_unknown_tumor_type_caps_tier_and_says_so() -> None:
+    result = match_biomarkers(
+        profile([variant("f1", "KRAS", "p.Gly12Cys")], oncotree=None), kb(SOTORASIB_LUNG)
+    )
+    (therapy,) = only(result.insights, "therapy")
+    assert therapy.tier == "IIC"
+    assert any("tumor type is unknown" in line and "tier IA" in line for line in therapy.rationale)
+
+
+def test_record_excluding_the_tumor_type_gives_no_insight() -> None:
+    agnostic = record(
+        "braf-v600e-dab-tram",
+        "BRAF",
+        V600E,
+        ["SOLID"],
+        ["dabrafenib", "trametinib"],
+        excluded_diseases=["COADREAD"],
+    )
+    result = match_biomarkers(profile([variant("f1", "BRAF", "p.Val600Glu")], oncotree="COAD"), kb(agnostic))
+    assert result.insights == []
+
+
+def test_kras_mutation_in_crc_suppresses_cetuximab_and_reports_resistance() -> None:
+    egfr_ihc = record(
+        "egfr-ihc-cetuximab",
+        "EGFR",
+        Alteration(type="biomarker", biomarker="EGFR", status="positive"),
+        ["COADREAD"],
+        ["cetuximab"],
+    )
+    resist_cetuximab = record(
+        "kras-cetuximab-res", "KRAS", KRAS_CODON_12, ["COADREAD"], ["cetuximab"], direction="resistance"
+    )
+    resist_panitumumab = record(
+        "kras-panitumumab-res", "KRAS", KRAS_CODON_12, ["COADREAD"], ["panitumumab"], direction="resistance"
+    )
+    findings: list[Finding] = [
+        variant("f1", "KRAS", "p.Gly12Asp"),
+        BiomarkerFinding(
+            id="f2", source="fhir", biomarker="EGFR", method="IHC", value="positive", status="positive"
+        ),
+    ]
+    result = match_biomarkers(
+        profile(findings, oncotree="COAD"), kb(egfr_ihc, resist_cetuximab, resist_panitumumab)
+    )
+    assert only(result.insights, "therapy") == []
+    resistance = only(result.insights, "resistance")
+    assert sorted(drug for i in resistance for drug in i.drugs) == ["cetuximab", "panitumumab"]
+    (cetuximab,) = only(result.insights, "resistance", "cetuximab")
+    assert cetuximab.severity == "warning"
+    assert any("Not offered as therapy" in line for line in cetuximab.rationale)
+
+
+def test_combination_designed_for_the_alteration_survives_its_resistance_record() -> None:
+    beacon = record("braf-v600e-enco-cetux", "BRAF", V600E, ["COADREAD"], ["encorafenib", "cetuximab"])
+    mono = record(
+        "braf-v600e-cetux-res", "BRAF", V600E, ["COADREAD"], ["cetuximab"], direction="resistance", level="B"
+    )
+    result = match_biomarkers(
+        profile([variant("f1", "BRAF", "p.Val600Glu")], oncotree="COAD"), kb(beacon, mono)
+    )
+    (therapy,) = only(result.insights, "therapy")
+    assert therapy.drugs == ["encorafenib", "cetuximab"]
+    assert therapy.tier == "IA"
+    assert therapy.title == "Encorafenib + cetuximab for BRAF braf-v600e-enco-cetux"
+    assert only(result.insights, "resistance", "cetuximab")
+
+
+def test_kit_d816v_resistance_is_critical_for_a_patient_on_imatinib_and_removes_imatinib() -> None:
+    kit_any = record(
+        "kit-any-imatinib", "KIT", Alteration(type="any_mutation"), ["GIST"], ["imatinib"], level="B"
+    )
+    resist = record(
+        "kit-d816v-imatinib-res", "KIT", D816V, ["GIST"], ["imatinib"], direction="resistance", level="B"
+    )
+    avapritinib_sm = record("kit-d816v-avapritinib", "KIT", D816V, ["SM"], ["avapritinib"])
+    result = match_biomarkers(
+        profile([variant("f1", "KIT", "p.Asp816Val")], oncotree="GIST", medications=[("imatinib", "active")]),
+        kb(kit_any, resist, avapritinib_sm),
+    )
+    assert only(result.insights, "therapy", "imatinib") == []
+    (resistance,) = only(result.insights, "resistance", "imatinib")
+    assert resistance.severity == "critical"
+    assert "currently taking" in resistance.summary
+    (avapritinib,) = only(result.insights, "therapy", "avapritinib")
+    assert avapritinib.tier == "IIC"
+
+
+def test_resistance_without_the_drug_in_use_is_a_warning() -> None:
+    resist = record(
+        "kit-d816v-imatinib-res", "KIT", D816V, ["GIST"], ["imatinib"], direction="resistance", level="B"
+    )
+    result = match_biomarkers(profile([variant("f1", "KIT", "p.Asp816Val")], oncotree="GIST"), kb(resist))
+    (resistance,) = only(result.insights, "resistance")
+    assert (resistance.severity, resistance.tier) == ("warning", "IB")
+
+
+def test_off_label_resistance_is_reported_only_for_a_drug_in_use() -> None:
+    resist = record("kit-d816v-imatinib-res-sm", "KIT", D816V, ["SM"], ["imatinib"], direction="resistance")
+    finding = [variant("f1", "KIT", "p.Asp816Val")]
+    assert match_biomarkers(profile(finding, oncotree="GIST"), kb(resist)).insights == []
+    on_drug = match_biomarkers(
+        profile(finding, oncotree="GIST", medications=[("imatinib", "planned")]), kb(resist)
+    )
+    (resistance,) = only(on_drug.insights, "resistance")
+    assert resistance.tier == "IIC"
+    assert resistance.severity == "critical"
+
+
+def test_records_with_the_same_regimen_merge_into_one_insight_with_the_best_tier() -> None:
+    strong = SOTORASIB_LUNG
+    weaker = record(
+        "kras-g12c-sotorasib-b",
+        "KRAS",
+        G12C,
+        ["LUAD"],
+        ["sotorasib"],
+        level="B",
+        citations=[Citation(source="PMID", id="fixture-b"), *SOTORASIB_LUNG.citations],
+    )
+    result = match_biomarkers(profile([variant("f1", "KRAS", "p.Gly12Cys")]), kb(weaker, strong))
+    (therapy,) = only(result.insights, "therapy")
+    assert therapy.tier == "IA"
+    assert [c.id for c in therapy.citations] == ["fixture-kras-g12c-sotorasib", "fixture-b"]
+
+
+def test_vcf_and_notes_findings_of_one_variant_share_one_insight() -> None:
+    findings: list[Finding] = [
+        variant("f1", "KRAS", "p.Gly12Cys"),
+        variant("f2", "KRAS", "G12C", source="notes"),
+    ]
+    result = match_biomarkers(profile(findings), kb(SOTORASIB_LUNG))
+    (therapy,) = only(result.insights, "therapy")
+    assert therapy.finding_ids == ["f1", "f2"]
+    assert not any("confirm on the tissue" in line for line in therapy.rationale)
+
+
+def test_notes_only_finding_asks_for_confirmation_on_tissue() -> None:
+    result = match_biomarkers(profile([variant("f1", "KRAS", "G12C", source="notes")]), kb(SOTORASIB_LUNG))
+    (therapy,) = only(result.insights, "therapy")
+    assert any("confirm on the tissue" in line for line in therapy.rationale)
+
+
+def test_unannotated_vcf_variant_is_matched_through_a_hotspot_key() -> None:
+    hotspot = HotspotVariant(
+        gene="KRAS",
+        hgvs_p="G12C",
+        hgvs_c="c.34G>T",
+        transcript="NM_004985.5",
+        build="GRCh38",
+        chrom="chr12",
+        pos=25245351,
+        ref="C",
+        alt="A",
+        citations=[LABEL_CITE],
+    )
+    bare = VariantFinding(
+        id="f1", source="vcf", chrom="12", pos=25245351, ref="C", alt="A", build="GRCh38", annotation="none"
+    )
+    result = match_biomarkers(profile([bare]), kb(SOTORASIB_LUNG, hotspots=[hotspot]))
+    (annotated,) = result.annotated_findings
+    assert isinstance(annotated, VariantFinding)
+    assert (annotated.gene, annotated.hgvs_p, annotated.annotation) == (
+        "KRAS",
+        "p.Gly12Cys",
+        "knowledge_base",
+    )
+    assert annotated.hgvs_c == "NM_004985.5:c.34G>T"
+    assert only(result.insights, "therapy", "sotorasib")
+    assert result.warnings == []
+
+
+def test_variants_left_unannotated_are_listed_in_one_warning_per_file() -> None:
+    bare = [
+        VariantFinding(
+            id=f"f{n}",
+            source="vcf",
+            chrom="chr1",
+            pos=1000 + n,
+            ref="A",
+            alt="G",
+            build="GRCh38",
+            provenance=f"tumor.vcf:line {20 + n}",
+        )
+        for n in range(1, 8)
+    ]
+    result = match_biomarkers(profile(list(bare)), kb(SOTORASIB_LUNG))
+    assert result.warnings == [
+        "7 variants stayed unannotated (no gene/protein annotation in tumor.vcf and no knowledge-base "
+        "match): chr1:1001 A>G, chr1:1002 A>G, chr1:1003 A>G, chr1:1004 A>G, chr1:1005 A>G, … and 2 more"
+    ]
+    assert all(isinstance(f, VariantFinding) and f.annotation == "none" for f in result.annotated_findings)
+
+
+def test_germline_brca2_truncating_variant_yields_cascade_testing_insight() -> None:
+    germline = VariantFinding(id="f1", source="vcf", gene="BRCA2", hgvs_p="p.Glu1857Ter", origin="germline")
+    result = match_biomarkers(profile([germline], oncotree="BREAST"), kb())
+    (insight,) = only(result.insights, "germline")
+    assert insight.genes == ["BRCA2"]
+    assert "cascade testing" in insight.summary
+    assert insight.citations[0].source == "NCCN"
+
+
+def test_somatic_truncating_variant_is_not_a_germline_insight() -> None:
+    result = match_biomarkers(profile([variant("f1", "BRCA2", "p.Glu1857Ter")], oncotree="BREAST"), kb())
+    assert only(result.insights, "germline") == []
+
+
+def test_prognostic_record_in_tumor_type_yields_prognostic_insight() -> None:
+    prognostic = record(
+        "braf-v600e-crc-prognosis", "BRAF", V600E, ["COADREAD"], [], direction="prognostic", level="B"
+    )
+    result = match_biomarkers(
+        profile([variant("f1", "BRAF", "p.Val600Glu")], oncotree="COAD"), kb(prognostic)
+    )
+    (insight,) = only(result.insights, "prognostic")
+    assert (insight.tier, insight.drugs) == ("IB", [])
+
+
+def test_negative_finding_gives_no_insight() -> None:
+    negative = NegativeFinding(id="f1", source="fhir", gene="KRAS", alteration="any")
+    assert match_biomarkers(profile([negative]), kb(SOTORASIB_LUNG)).insights == []
+
+
+def test_summaries_stay_within_140_characters() -> None:
+    label = "EGFR exon 19 deletion or exon 21 L858R substitution " * 3
+    long = record(
+        "egfr-long",
+        "EGFR",
+        Alteration(type="exon_deletion", exons=[19]),
+        ["NSCLC"],
+        ["osimertinib"],
+        label=label,
+    )
+    result = match_biomarkers(profile([variant("f1", "EGFR", "p.Glu746_Ala750del")]), kb(long))
+    (therapy,) = only(result.insights, "therapy")
+    assert len(therapy.summary) <= 140
+    assert therapy.summary.endswith("…")
+    assert any("exon 19 from the protein position" in line for line in therapy.rationale)
+
+
+BEACON = record("braf-v600e-enco-cetux", "BRAF", V600E, ["COADREAD"], ["encorafenib", "cetuximab"])
+CETUXIMAB_ALONE_FAILS = record(
+    "braf-v600e-cetux-res", "BRAF", V600E, ["COADREAD"], ["cetuximab"], direction="resistance", level="B"
+)
+
+
+def test_resistance_is_critical_when_the_failing_drug_is_planned_alone() -> None:
+    patient = profile(
+        [variant("f1", "BRAF", "p.Val600Glu")], oncotree="COAD", medications=[("cetuximab", "planned")]
+    )
+    result = match_biomarkers(patient, kb(BEACON, CETUXIMAB_ALONE_FAILS))
+    (resistance,) = only(result.insights, "resistance")
+    assert resistance.severity == "critical"
+    assert any(
+        line.startswith("Still an option in combination: encorafenib + cetuximab")
+        for line in resistance.rationale
+    )
+
+
+def test_resistance_is_a_warning_when_the_whole_overcoming_combination_is_planned() -> None:
+    patient = profile(
+        [variant("f1", "BRAF", "p.Val600Glu")],
+        oncotree="COAD",
+        medications=[("cetuximab", "planned"), ("encorafenib", "planned")],
+    )
+    result = match_biomarkers(patient, kb(BEACON, CETUXIMAB_ALONE_FAILS))
+    (resistance,) = only(result.insights, "resistance")
+    assert resistance.severity == "warning"
