@@ -22,11 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _synthetic import ensure_synthetic_wgs  # noqa: E402
-
-from integrome.ingest.vcf import VcfOptions, read_vcf  # noqa: E402
-from integrome.knowledge.pgx import load_pgx_knowledge  # noqa: E402
-from integrome.match.pgx import call_pgx  # noqa: E402
+from _synthetic import ensure_synthetic_wgs
+from integrome.ingest.vcf import VcfOptions, read_vcf
+from integrome.knowledge.pgx import load_pgx_knowledge
+from integrome.match.pgx import call_pgx
 
 PLANTED = [
     ("chr10", 94761900, "C", "T"),  # CYP2C19 *17 (rs12248560)
@@ -78,9 +77,8 @@ def main() -> None:
     )
     ours_stream = _median(lambda: _pgx(path, targeted=False), args.repeats)
     os.unlink(regions.name)
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    machine = platform.processor() or platform.machine()
+    print(f"machine: {machine}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"input: {path.name}, {args.records} records, {n_sites} PGx positions; median of {args.repeats}")
     print(
         f"targeted : integrome {ours_targeted:.3f} s, bcftools view -R {bcf_targeted:.3f} s, "

@@ -1,6 +1,7 @@
 """integrome: one patient's scattered data in, cited and tiered insights out."""
 
 from integrome.errors import InputError, IntegromeError, KnowledgeBaseError
+from integrome.insights import analyze
 from integrome.model import Analysis, Insight, PatientProfile, PgxResult
 
 __version__ = "0.1.0"
@@ -14,4 +15,5 @@ __all__ = [
     "PatientProfile",
     "PgxResult",
     "__version__",
+    "analyze",
 ]

@@ -37,7 +37,7 @@ OUTPUT_FILES = {"json": "analysis.json", "html": "report.html", "pdf": "report.p
 
 
 ProgressCallback = Callable[[str, int], None]
-"""Called while a VCF is scanned with (file name, records read so far)."""
+"""Called while a VCF or MAF is scanned, with (file name, records read so far)."""
 
 
 def _deterministic_default() -> bool:
@@ -55,6 +55,7 @@ class RunOptions:
     targets_bed: Path | None = None
     """BED of the regions the assay covered: genes outside it are 'not covered', not 'negative'."""
     kb_dir: Path | None = None
+    """Extra knowledge-base folder; None = INTEGROME_KB_PATH, if set."""
     deterministic: bool = field(default_factory=_deterministic_default)
     """Pin `generated_at` (INTEGROME_DETERMINISTIC=1 sets the default)."""
     progress: ProgressCallback | None = None
@@ -63,24 +64,26 @@ class RunOptions:
 def run_analysis(paths: Sequence[Path], *, options: RunOptions) -> Analysis:
     """Load the knowledge base and the inputs, then analyze them.
 
-    Pharmacogene positions of both builds are handed to the VCF reader so that explicit
-    reference calls (0/0) are kept: they separate 'wild type' from 'not tested'.
+    The VCF reader gets the pharmacogene positions of both builds, so that explicit reference
+    calls (0/0) are kept (they separate 'wild type' from 'not tested'), and the knowledge base's
+    genes, so that a germline file keeps the calls something can be said about.
     """
-    from integrome.ingest import IngestOptions, VcfOptions, load_inputs
+    from integrome.ingest.load import IngestOptions, load_inputs
+    from integrome.ingest.vcf import VcfOptions
     from integrome.insights import analyze
     from integrome.knowledge import load_knowledge_base
 
-    kb = load_knowledge_base(extra_dir=options.kb_dir)
-    sites = {build: kb.pgx.sites_of_interest(build) for build in ("GRCh38", "GRCh37")}
+    kb = load_knowledge_base(extra_dir=options.kb_dir or get_settings().kb_path)
+    builds: tuple[Build, ...] = ("GRCh38", "GRCh37")
     vcf = VcfOptions(
         sample=options.sample,
         build=options.build,
         role=options.role,
-        sites_of_interest=sites,
-        targeted=options.targets_bed,
-        progress=options.progress,
+        sites_of_interest={build: kb.pgx.sites_of_interest(build) for build in builds},
+        genes_of_interest=kb.genes,
+        targets_bed=options.targets_bed,
     )
-    profile = load_inputs(list(paths), IngestOptions(vcf=vcf, progress=options.progress))
+    profile = load_inputs(paths, IngestOptions(vcf=vcf, progress=options.progress))
     return analyze(profile, kb, generated_at=_timestamp(options.deterministic))
 
 

@@ -17,7 +17,9 @@ def demo_analysis() -> Analysis:
     return run_analysis(demo_inputs(), options=RunOptions(deterministic=True))
 
 
-def test_demo_analysis_json_matches_golden(demo_analysis: Analysis, golden: Callable[[str, str], None]) -> None:
+def test_demo_analysis_json_matches_golden(
+    demo_analysis: Analysis, golden: Callable[[str, str], None]
+) -> None:
     golden("analysis.json", dump_analysis(demo_analysis))
 
 

@@ -66,7 +66,9 @@ def _normalized(diplotype: str) -> str:
 
 
 def _called(kb: PgxKnowledge, gene: str, path: Path) -> set[str]:
-    call = call_gene(kb.definitions[gene], read_test_vcf(path), "GRCh38", combination=gene in COMBINATION_GENES)
+    call = call_gene(
+        kb.definitions[gene], read_test_vcf(path), "GRCh38", combination=gene in COMBINATION_GENES
+    )
     return {_normalized(c.name) for c in call.candidates}
 
 
@@ -87,7 +89,9 @@ def pharmcat_kb(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return load_pgx_knowledge(out)
 
 
-def test_pharmcat_test_vcfs_concordance_meets_98_percent(shared_data: Path, pharmcat_kb: PgxKnowledge) -> None:
+def test_pharmcat_test_vcfs_concordance_meets_98_percent(
+    shared_data: Path, pharmcat_kb: PgxKnowledge
+) -> None:
     root = shared_data / "pharmcat" / "test-vcfs"
     per_gene: Counter[str] = Counter()
     agree: Counter[str] = Counter()
@@ -127,9 +131,10 @@ def test_default_pypgx_tables_agree_on_star_allele_genes(shared_data: Path) -> N
     assert agree / len(rows) >= 0.9
 
 
-def _nat2_sites(kb: PgxKnowledge, row: dict[str, str], header: list[str]) -> dict[tuple[str, int], SiteGenotype]:
+def _nat2_sites(
+    kb: PgxKnowledge, row: dict[str, str], header: list[str]
+) -> dict[tuple[str, int], SiteGenotype]:
     definition = kb.definitions["NAT2"]
-    by_rsid = {p.rsid.strip(): p for p in definition.positions if p.rsid}
     missing = {part.split(" ")[0] for part in row["Missing positions"].split(", ") if part.startswith("rs")}
     sites: dict[tuple[str, int], SiteGenotype] = {}
     for position in definition.positions:
@@ -142,7 +147,6 @@ def _nat2_sites(kb: PgxKnowledge, row: dict[str, str], header: list[str]) -> dic
         sites[(position.chrom, position.pos38)] = SiteGenotype(
             chrom=position.chrom, pos=position.pos38, ref=position.ref, alleles=alleles
         )
-    del by_rsid
     return sites
 
 
@@ -156,7 +160,9 @@ def test_nat2_table_concordance(shared_data: Path, pharmcat_kb: PgxKnowledge) ->
     for row in rows:
         call = call_gene(pharmcat_kb.definitions["NAT2"], _nat2_sites(pharmcat_kb, row, header), "GRCh38")
         got = {_normalized(c.name) for c in call.candidates}
-        want = set() if row["Output"] == "not called" else {_normalized(d) for d in row["Output"].split(" or ")}
+        want = (
+            set() if row["Output"] == "not called" else {_normalized(d) for d in row["Output"].split(" or ")}
+        )
         agree += got == want
     print(f"NAT2 table concordance: {agree}/{len(rows)}")
     assert agree / len(rows) >= 0.9

@@ -70,18 +70,20 @@ def print_summary(analysis: Analysis, written: Sequence[Path]) -> None:
 
 @contextmanager
 def vcf_progress() -> Iterator[ProgressCallback]:
-    """A Rich progress line per scanned VCF on stderr (records read, rate, time); it disappears
-    when the scan ends. The total is unknown while streaming, so the bar pulses instead of filling."""
+    """A Rich progress line per scanned VCF on an interactive stderr (records read, time); it
+    disappears when the scan ends. The total is unknown while streaming, so the bar pulses."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+    err = console(stderr=True)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed:,} records"),
         TimeElapsedColumn(),
-        console=console(stderr=True),
+        console=err,
         transient=True,
+        disable=not err.is_terminal,
     ) as progress:
         tasks: dict[str, TaskID] = {}
 

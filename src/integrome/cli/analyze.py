@@ -63,7 +63,7 @@ def analyze(
         Path | None,
         typer.Option(
             "--kb-dir",
-            help="Extra knowledge-base folder layered over the packaged core.",
+            help="Extra knowledge-base folder layered over the packaged core (default: INTEGROME_KB_PATH).",
             exists=True,
             file_okay=False,
             show_default=False,

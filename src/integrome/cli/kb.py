@@ -22,7 +22,7 @@ def info(
         Path | None,
         typer.Option(
             "--kb-dir",
-            help="Extra knowledge-base folder layered over the packaged core.",
+            help="Extra knowledge-base folder layered over the packaged core (default: INTEGROME_KB_PATH).",
             exists=True,
             file_okay=False,
             show_default=False,
@@ -34,8 +34,9 @@ def info(
 
     from integrome.cli._output import console
     from integrome.knowledge import load_knowledge_base
+    from integrome.settings import get_settings
 
-    kb_info = load_knowledge_base(extra_dir=kb_dir).info()
+    kb_info = load_knowledge_base(extra_dir=kb_dir or get_settings().kb_path).info()
     out = console()
     if as_json:
         out.print(Text(kb_info.model_dump_json(indent=2)))

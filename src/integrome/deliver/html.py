@@ -229,9 +229,7 @@ def build_view(analysis: Analysis) -> ReportView:
         pgx_rows=[_pgx_row(r, analysis.insights) for r in analysis.pgx],
         findings=[_finding_row(f) for f in analysis.findings],
         inputs=[
-            InputView(
-                name=d.name, format=d.format, role=d.role, sha256=d.sha256[:12], size=_size(d.size)
-            )
+            InputView(name=d.name, format=d.format, role=d.role, sha256=d.sha256[:12], size=_size(d.size))
             for d in analysis.inputs
         ],
         warnings=shown_warnings,
@@ -242,9 +240,7 @@ def build_view(analysis: Analysis) -> ReportView:
             if not r.assessed
         ],
         unannotated=[
-            _genomic(f)
-            for f in analysis.findings
-            if isinstance(f, VariantFinding) and f.annotation == "none"
+            _genomic(f) for f in analysis.findings if isinstance(f, VariantFinding) and f.annotation == "none"
         ],
     )
 
@@ -349,7 +345,8 @@ def _pgx_row(result: PgxResult, insights: list[Insight]) -> PgxRow:
         if result.missing_positions:
             coverage += f": {_positions(result.missing_positions)}"
     elif result.missing_positions:
-        coverage = f"Assessed; {_positions(result.missing_positions)}"
+        count = len(result.missing_positions)
+        coverage = f"Assessed; {count} defining position{'' if count == 1 else 's'} not in the inputs"
     else:
         coverage = "Assessed"
     functional = result.functional_phenotype

@@ -26,6 +26,7 @@ __all__ = [
     "first_coding",
     "gene_symbol",
     "has_code",
+    "protein_hgvs",
 ]
 
 Json = dict[str, Any]
@@ -48,7 +49,7 @@ class Located:
     def label(self) -> str:
         """`Observation/abc` when the resource has an id, else its JSON pointer."""
         rid = self.resource.get("id")
-        return f"{self.type}/{rid}" if rid else self.pointer
+        return f"{self.type}/{rid}" if rid else self.pointer or "/"
 
 
 @dataclass
@@ -71,7 +72,11 @@ class Collector:
         return f"{self.name}#{where.label}"
 
     def warn(self, where: Located, problem: str) -> None:
-        self.warnings.append(f"{self.name}:{where.pointer} ({where.label}): {problem}")
+        if not where.pointer or where.label == where.pointer:
+            place = where.label
+        else:
+            place = f"{where.pointer} ({where.label})"
+        self.warnings.append(f"{self.name}:{place}: {problem}")
 
     def cover(self, gene: str | None) -> None:
         if gene:
@@ -157,3 +162,19 @@ def gene_symbol(text: str, *, hgnc_id: str | None = None, strict: bool = False) 
     if found is not None or strict:
         return found
     return text if len(text) <= 40 and _SYMBOL.match(text) else None
+
+
+def protein_hgvs(text: str | None) -> str | None:
+    """Three-letter HGVS protein change (p.Arg248Gln) for the model.
+
+    `p.?` (effect unknown) carries nothing to match and becomes None; a notation the parser does
+    not know is kept as written, without its accession prefix.
+    """
+    from integrome.normalize.variants import three_letter_protein
+
+    if not text or not text.strip():
+        return None
+    body = text.strip().rsplit(":", 1)[-1]
+    if body in ("p.?", "p.(?)"):
+        return None
+    return three_letter_protein(text) or body

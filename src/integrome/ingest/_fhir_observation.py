@@ -27,6 +27,7 @@ from integrome.ingest._fhir_common import (
     date_part,
     first_coding,
     gene_symbol,
+    protein_hgvs,
 )
 from integrome.model import (
     BiomarkerFinding,
@@ -64,6 +65,11 @@ _SKIPPED_PROFILES = {
 _BUILD_CODES: dict[str, Build] = {"LA14029-5": "GRCh37", "LA26806-2": "GRCh38"}
 _ORIGIN_CODES: dict[str, Origin] = {"LA6683-2": "germline", "LA6684-0": "somatic"}
 _ZYGOSITY_CODES: dict[str, Zygosity] = {"LA6706-1": "heterozygous", "LA6705-3": "homozygous"}
+_ZYGOSITY_WORDS: dict[str, Zygosity] = {
+    "heterozygous": "heterozygous",
+    "homozygous": "homozygous",
+    "hemizygous": "hemizygous",
+}
 _ZERO_BASED, _ONE_BASED = (
     "LA30100-4",
     "LA30102-0",
@@ -97,7 +103,7 @@ _STAR_DIPLOTYPE = re.compile(
     r"^(?:(?P<gene>[A-Z][A-Z0-9-]*)\s*)?(?P<a1>\*[^\s/*]+)\s*/\s*(?:[A-Z][A-Z0-9-]*\s*)?(?P<a2>\*[^\s/*]+)$"
 )
 _PLAIN_DIPLOTYPE = re.compile(r"^(?:(?P<gene>[A-Z][A-Z0-9-]+)\s+)?(?P<a1>[^\s/]+)/(?P<a2>[^\s/]+)$")
-_HAPLOTYPE = re.compile(r"^(?:(?P<gene>[A-Z][A-Z0-9-]*)\s*)?(?P<allele>\*\S+)$")
+_HAPLOTYPE_VALUE = re.compile(r"^(?:(?P<gene>[A-Z][A-Z0-9-]*)\s*)?(?P<allele>\*\S+)$")
 _GL_ALLELE = re.compile(r"^(?P<gene>HLA-[A-Z0-9]+)[*:](?P<allele>[0-9][0-9A-Z:]*)$")
 _ALLELE_IN_NAME = re.compile(
     r"\b(HLA-[A-Z0-9]+|[A-Z][A-Z0-9]{1,9})\s?(\*[0-9]{1,3}(?::[0-9]{2,3}){0,3}[A-Z]?)"
@@ -237,7 +243,7 @@ def _variant(located: Located, out: Collector) -> None:
         hgvs_p = hgvs_p or discrete["p"]
     if hgvs_c and ":" not in hgvs_c and transcript:
         hgvs_c = f"{transcript}:{hgvs_c}"
-    protein = _protein(hgvs_p)
+    protein = protein_hgvs(hgvs_p)
     if _polarity(obs) is False:
         if gene is None:
             out.warn(located, "variant reported absent without a gene studied; not read")
@@ -282,15 +288,6 @@ def _variant(located: Located, out: Collector) -> None:
             consequence=_consequence(comps),
         )
     )
-
-
-def _protein(hgvs_p: str | None) -> str | None:
-    """Three-letter form for the model; a notation the parser does not know is kept as written."""
-    from integrome.normalize.variants import three_letter_protein
-
-    if not hgvs_p:
-        return None
-    return three_letter_protein(hgvs_p) or hgvs_p
 
 
 def _build_from_text(text: str) -> Build | None:
@@ -366,10 +363,7 @@ def _zygosity(comps: dict[str, list[Json]]) -> Zygosity:
         if code in _ZYGOSITY_CODES:
             return _ZYGOSITY_CODES[code]
     text = (_first(comps, "53034-5") or "").lower()
-    for word in ("heterozygous", "homozygous", "hemizygous"):
-        if word in text:
-            return word  # type: ignore[return-value]
-    return "unknown"
+    return next((zygosity for word, zygosity in _ZYGOSITY_WORDS.items() if word in text), "unknown")
 
 
 def _vaf(comps: dict[str, list[Json]], located: Located, out: Collector) -> float | None:
@@ -436,7 +430,7 @@ def _haplotype(located: Located, out: Collector) -> None:
     genes = [g for g in map(_component_gene, _components(obs).get(_GENE_STUDIED, [])) if g]
     for wording in [*cc_strings(obs.get("valueCodeableConcept")), str(obs.get("valueString") or "")]:
         gl = _GL_ALLELE.match(wording.strip())
-        star = _HAPLOTYPE.match(wording.strip())
+        star = _HAPLOTYPE_VALUE.match(wording.strip())
         if gl is not None:
             stated, allele = gl["gene"], f"*{gl['allele']}"
         elif star is not None:
@@ -489,13 +483,13 @@ _MARKERS: list[tuple[str, str | None, re.Pattern[str], frozenset[str]]] = [
     (
         "ER",
         "ESR1",
-        re.compile(r"\b[o]?estrogen receptor\b|^ER\b|\bER (status|IHC|expression)\b", re.I),
+        re.compile(r"\b[o]?estrogen receptor\b|^ER( status| IHC| \(|$)", re.I),
         frozenset({"85337-4", "40556-3", "16112-5"}),
     ),
     (
         "PR",
         "PGR",
-        re.compile(r"\bprogesterone receptor\b|^(PR|PgR)\b|\b(PR|PgR) (status|IHC|expression)\b", re.I),
+        re.compile(r"\bprogesterone receptor\b|^(PR|PgR)( status| IHC| \(|$)", re.I),
         frozenset({"85339-0", "40557-1"}),
     ),
 ]
@@ -742,8 +736,10 @@ def _value(holder: Json) -> tuple[str, float | None, str | None] | None:
     quantity = _quantity(holder)
     if quantity is not None:
         number, unit = quantity
-        comparator = str(holder.get("valueQuantity", {}).get("comparator", ""))
-        return f"{comparator}{number:g}{' ' + unit if unit else ''}", number, unit
+        written = holder.get("valueQuantity", {})
+        shown_unit = str(written.get("unit") or unit or "")
+        comparator = str(written.get("comparator", ""))
+        return f"{comparator}{number:g}{' ' + shown_unit if shown_unit else ''}", number, unit
     if isinstance(holder.get("valueCodeableConcept"), dict):
         return cc_text(holder["valueCodeableConcept"]), None, None
     if isinstance(holder.get("valueBoolean"), bool):

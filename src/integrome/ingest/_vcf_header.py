@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from integrome.errors import InputError, UnsupportedBuildError
+from integrome.ingest._vcf_source import EMPTY
 from integrome.model import Build, Origin
 from integrome.normalize.genes import canonical_gene
 
@@ -47,7 +48,8 @@ _ATTR = re.compile(r'([A-Za-z_][A-Za-z0-9_.]*)=("(?:[^"\\]|\\.)*"|[^,>]*)')
 _TUMOR = re.compile(r"tumou?r", re.IGNORECASE)
 _NORMAL = re.compile(r"normal|germline", re.IGNORECASE)
 _GERMLINE_SOURCE = re.compile(r"germline", re.IGNORECASE)
-_SOMATIC_SOURCE = re.compile(r"mutect|strelka|somatic|tumou?r", re.IGNORECASE)
+_CALLER_SOURCE = re.compile(r"mutect|strelka", re.IGNORECASE)
+_SOMATIC_SOURCE = re.compile(r"somatic|tumou?r", re.IGNORECASE)
 _CSQ_FORMAT = re.compile(r"Format:\s*([^\"]+)")
 _ANN_FORMAT = re.compile(r"'([^']+)'")
 
@@ -94,21 +96,31 @@ class VcfHeader:
         """All values of `##key=` lines."""
         return self._values.get(key, [])
 
-    def origin_hint(self) -> Origin | None:
-        """File-level origin from the header, per the conventions of common callers.
+    def origin(self, role: Origin) -> Origin:
+        """File-level origin: caller conventions in the header, then `role`, then weaker hints.
 
-        Mutect2 writes ##tumor_sample/##normal_sample; Strelka2 names its workflow in ##content
-        ("germline small-variant calls" or somatic); PCGR's tumor input convention defines
-        INFO/TVAF and INFO/TDP; a defined INFO/SOMATIC flag marks somatic call sets.
+        Mutect2 writes ##tumor_sample/##normal_sample; a Mutect or Strelka ##source/##content
+        is a somatic call set unless Strelka's ##content says germline. The command line's role
+        comes next. Weaker hints follow: ##source text saying germline, somatic or tumor; a
+        sample column named TUMOR (Strelka); PCGR's tumor convention INFO/TVAF; a defined
+        INFO/SOMATIC flag.
         """
         if self.tumor_sample or self.normal_sample:
             return "somatic"
         described = " ".join(self.values("source") + self.values("content"))
+        if _CALLER_SOURCE.search(described):
+            return "germline" if _GERMLINE_SOURCE.search(described) else "somatic"
+        if role != "unknown":
+            return role
         if _GERMLINE_SOURCE.search(described):
             return "germline"
-        if _SOMATIC_SOURCE.search(described) or "TVAF" in self.info or "SOMATIC" in self.info:
+        if (
+            _SOMATIC_SOURCE.search(described)
+            or any(_TUMOR.search(name) for name in self.samples)
+            or {"TVAF", "SOMATIC"} & self.info.keys()
+        ):
             return "somatic"
-        return None
+        return "unknown"
 
     def annotated(self) -> bool:
         """True when records can carry gene annotation (VEP, SnpEff or plain lab keys)."""
@@ -133,7 +145,7 @@ def parse_header(lines: Sequence[str], file: str) -> VcfHeader:
     `#CHROM` line, or a structured meta line without an ID.
     """
     if not lines or not lines[0].strip():
-        raise InputError(file, "line 1", "the file is empty; expected a VCF header starting '##fileformat=VCF'")
+        raise InputError(file, "line 1", EMPTY)
     first = lines[0].rstrip("\r\n")
     if not first.startswith("##fileformat=VCF"):
         raise InputError(file, "line 1", f"expected '##fileformat=VCFv4.x', found {_clip(first)!r}")
@@ -150,7 +162,9 @@ def parse_header(lines: Sequence[str], file: str) -> VcfHeader:
         line = raw.rstrip("\r\n")
         if not line.startswith("##"):
             raise InputError(
-                file, f"line {number}", f"expected a '##' meta line or the '#CHROM' line, found {_clip(line)!r}"
+                file,
+                f"line {number}",
+                f"expected a '##' meta line or the '#CHROM' line, found {_clip(line)!r}",
             )
         key, sep, value = line[2:].partition("=")
         if not sep:
@@ -244,12 +258,12 @@ def choose_sample(header: VcfHeader, wanted: str | None, file: str) -> int | Non
     if len(tumors) == 1:
         return tumors[0]
     if len(samples) == 2:
-        normals = [i for i, name in enumerate(samples) if name == header.normal_sample or _NORMAL.search(name)]
+        normals = [
+            i for i, name in enumerate(samples) if name == header.normal_sample or _NORMAL.search(name)
+        ]
         if len(normals) == 1:
             return 1 - normals[0]
-    raise InputError(
-        file, "#CHROM line", f"{len(samples)} samples ({listed}); choose one with --sample"
-    )
+    raise InputError(file, "#CHROM line", f"{len(samples)} samples ({listed}); choose one with --sample")
 
 
 def _token_build(text: str) -> Build | None:
@@ -294,7 +308,9 @@ def detect_build(header: VcfHeader, file: str) -> tuple[Build, list[str]]:
         if key.lower().startswith("liftover"):
             lifted = _LIFTOVER.search(value.lower())
             if lifted:
-                candidates.append((f"##{key}", "GRCh38" if lifted.group(2) in ("hg38", "grch38") else "GRCh37"))
+                candidates.append(
+                    (f"##{key}", "GRCh38" if lifted.group(2) in ("hg38", "grch38") else "GRCh37")
+                )
         elif key == "new_reference_genome":
             build = _token_build(value)
             if build:
@@ -304,7 +320,9 @@ def detect_build(header: VcfHeader, file: str) -> tuple[Build, list[str]]:
         unsupported = _UNSUPPORTED.search(mentioned)
         if unsupported:
             raise UnsupportedBuildError(
-                file, "header", f"genome build {unsupported.group(0)!r} is not supported; use GRCh38 or GRCh37"
+                file,
+                "header",
+                f"genome build {unsupported.group(0)!r} is not supported; use GRCh38 or GRCh37",
             )
         raise UnsupportedBuildError(
             file,

@@ -189,7 +189,9 @@ class RecordParser:
         found = len(text.rstrip("\r\n").split("\t"))
         samples = len(self.header.samples)
         layout = f"for {samples} sample{'s' if samples != 1 else ''}" if samples else "for a sites-only VCF"
-        return self.error(location, f"expected {self.n_columns} tab-separated columns {layout}, found {found}")
+        return self.error(
+            location, f"expected {self.n_columns} tab-separated columns {layout}, found {found}"
+        )
 
     def parse(self, line: str, location: str) -> Record:
         fields = line.rstrip("\r\n").split("\t")

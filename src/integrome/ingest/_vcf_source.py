@@ -1,6 +1,6 @@
 """Byte streams of VCF text: plain, gzip/BGZF (through `bgzip -dc` when installed) and BCF.
 
-A whole-genome VCF is streamed in blocks of complete lines so the record scan never holds the
+A whole-genome VCF is streamed in chunks of about 1 MB so the record scan never holds the
 file. Decompression failures are turned into InputError naming the last complete line: a
 truncated BGZF file is recognized both by a failing block and by the missing end-of-file marker
 block (SAM/BAM/VCF specification §4.1.2), which a cut exactly between blocks would otherwise hide.
@@ -21,13 +21,28 @@ from typing import IO, Literal
 
 from integrome.errors import InputError
 
-__all__ = ["BGZF_EOF", "BcfSource", "Digest", "TextSource", "file_kind", "has_bgzf_eof", "is_bgzf"]
+__all__ = [
+    "BGZF_EOF",
+    "EMPTY",
+    "TRUNCATED_EOF",
+    "BcfSource",
+    "Digest",
+    "TextSource",
+    "Truncated",
+    "file_kind",
+    "has_bgzf_eof",
+    "is_bgzf",
+]
 
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 """The empty block that ends every complete BGZF file."""
 
+TRUNCATED_EOF = "truncated compressed data (the BGZF end-of-file marker is missing)"
+
+EMPTY = "the file is empty; expected a VCF header starting '##fileformat=VCF'"
+
 BLOCK_SIZE = 1 << 20
-"""Decompressed bytes per block: about 10,000 records of a typical single-sample VCF."""
+"""Decompressed bytes per chunk: about 10,000 records of a typical single-sample VCF."""
 
 FileKind = Literal["vcf", "vcf.gz", "bcf"]
 
@@ -37,7 +52,7 @@ def file_kind(path: Path, name: str) -> FileKind:
     with path.open("rb") as handle:
         magic = handle.read(4)
     if not magic:
-        raise InputError(name, "line 1", "the file is empty; expected a VCF header starting '##fileformat=VCF'")
+        raise InputError(name, "line 1", EMPTY)
     if magic.startswith(b"BCF"):
         return "bcf"
     if magic.startswith(b"\x1f\x8b"):
@@ -47,7 +62,7 @@ def file_kind(path: Path, name: str) -> FileKind:
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(name, "line 1", f"unreadable gzip data ({exc})") from exc
         if not inner:
-            raise InputError(name, "line 1", "the file is empty; expected a VCF header starting '##fileformat=VCF'")
+            raise InputError(name, "line 1", EMPTY)
         return "bcf" if inner.startswith(b"BCF") else "vcf.gz"
     return "vcf"
 
@@ -71,31 +86,45 @@ def has_bgzf_eof(path: Path) -> bool:
 class Digest:
     """SHA-256 of a file computed on a background thread (hashlib releases the GIL)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, name: str) -> None:
         self._path = path
+        self._name = name
         self._value = ""
+        self._error: OSError | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         digest = hashlib.sha256()
-        with self._path.open("rb") as handle:
-            while chunk := handle.read(BLOCK_SIZE * 4):
-                digest.update(chunk)
+        try:
+            with self._path.open("rb") as handle:
+                while chunk := handle.read(BLOCK_SIZE * 4):
+                    digest.update(chunk)
+        except OSError as exc:
+            self._error = exc
+            return
         self._value = digest.hexdigest()
 
     def hexdigest(self) -> str:
         self._thread.join()
+        if self._error is not None:
+            raise InputError(self._name, None, f"cannot read the file ({self._error})")
         return self._value
 
 
-class TextSource:
-    """Decompressed VCF text of one file: header lines, then blocks of complete record lines.
+class Truncated(Exception):
+    """Decompression failed or the stream ended early; the reader adds the line it had reached."""
 
-    Use as a context manager. `header()` must be called first; `blocks()` then yields
-    (number of the block's first line, bytes of whole lines each ending in a newline).
-    A final line without a newline is yielded only once the stream is known to be complete.
+
+class TextSource:
+    """Decompressed VCF text of one file: header lines, then raw chunks of the record section.
+
+    Use as a context manager; call `header()` first. `chunks()` yields about 1 MB at a time,
+    cut anywhere (the reader joins lines across chunks), and raises Truncated when the
+    decompressor fails or a BGZF file lacks its end-of-file marker.
     """
+
+    unit = "line"
 
     def __init__(self, path: Path, name: str, kind: FileKind) -> None:
         self._path = path
@@ -103,18 +132,20 @@ class TextSource:
         self._kind = kind
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
-        self._stream: IO[bytes]
-        self._line = 0
+        self._stream: IO[bytes] | gzip.GzipFile
         bgzip = shutil.which("bgzip") if kind == "vcf.gz" else None
         if bgzip:
-            self._stderr = tempfile.TemporaryFile()
+            self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__
             self._proc = subprocess.Popen(
-                [bgzip, "-dc", "-@2", str(path)], stdout=subprocess.PIPE, stderr=self._stderr, bufsize=BLOCK_SIZE
+                [bgzip, "-dc", "-@2", str(path)],
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                bufsize=BLOCK_SIZE,
             )
             assert self._proc.stdout is not None
             self._stream = self._proc.stdout
         elif kind == "vcf.gz":
-            self._stream = gzip.open(path, "rb")  # noqa: SIM115 - closed in close()
+            self._stream = gzip.open(path, "rb")  # noqa: SIM115 - closed in __exit__
         else:
             self._stream = path.open("rb")
 
@@ -122,9 +153,6 @@ class TextSource:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
         self._stream.close()
         if self._proc is not None:
             if self._proc.poll() is None:
@@ -133,16 +161,6 @@ class TextSource:
         if self._stderr is not None:
             self._stderr.close()
 
-    def _read(self) -> bytes:
-        try:
-            return self._stream.read(BLOCK_SIZE)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise self._truncated(str(exc)) from exc
-
-    def _truncated(self, detail: str) -> InputError:
-        where = f"after line {self._line}" if self._line else "line 1"
-        return InputError(self._name, where, f"truncated or corrupt compressed data ({detail.strip()})")
-
     def header(self) -> list[str]:
         """Lines up to and including `#CHROM` (or up to the first record, to report it missing)."""
         lines: list[str] = []
@@ -150,34 +168,34 @@ class TextSource:
             try:
                 raw = self._stream.readline()
             except (OSError, EOFError, zlib.error) as exc:
-                raise self._truncated(str(exc)) from exc
+                raise InputError(
+                    self._name, f"line {len(lines) + 1}", f"truncated or corrupt compressed data ({exc})"
+                ) from exc
             if not raw:
-                self._check_complete()
+                try:
+                    self._check_complete()
+                except Truncated as exc:
+                    raise InputError(
+                        self._name,
+                        f"after line {len(lines)}",
+                        f"truncated or corrupt compressed data ({exc})",
+                    ) from exc
                 return lines
-            self._line += 1
             text = raw.decode("utf-8", errors="replace")
             lines.append(text)
             if not text.startswith("##"):
                 return lines
 
-    def blocks(self) -> Iterator[tuple[int, bytes]]:
-        rest = b""
+    def chunks(self) -> Iterator[bytes]:
         while True:
-            data = self._read()
+            try:
+                data = self._stream.read(BLOCK_SIZE)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise Truncated(str(exc)) from exc
             if not data:
                 break
-            data = rest + data
-            cut = data.rfind(b"\n") + 1
-            rest = data[cut:]
-            if cut:
-                block = data[:cut]
-                first = self._line + 1
-                self._line += block.count(b"\n")
-                yield first, block
+            yield data
         self._check_complete()
-        if rest:
-            self._line += 1
-            yield self._line, rest + b"\n"
 
     def _check_complete(self) -> None:
         if self._proc is not None:
@@ -186,9 +204,9 @@ class TextSource:
                 assert self._stderr is not None
                 self._stderr.seek(0)
                 detail = self._stderr.read().decode(errors="replace").strip().splitlines()
-                raise self._truncated(detail[-1] if detail else f"bgzip exit status {code}")
+                raise Truncated(detail[-1] if detail else f"bgzip exit status {code}")
         if self._kind == "vcf.gz" and is_bgzf(self._path) and not has_bgzf_eof(self._path):
-            raise self._truncated("the BGZF end-of-file marker is missing")
+            raise Truncated("the BGZF end-of-file marker is missing")
 
 
 class BcfSource:
@@ -197,11 +215,13 @@ class BcfSource:
     Locations are record numbers (a binary file has no lines). Same interface as TextSource.
     """
 
+    unit = "record"
+
     def __init__(self, path: Path, name: str) -> None:
         import pysam
 
-        self._name = name
-        self._records = 0
+        if is_bgzf(path) and not has_bgzf_eof(path):
+            raise InputError(name, "end of file", TRUNCATED_EOF)
         try:
             self._file = pysam.VariantFile(str(path))
         except (OSError, ValueError) as exc:
@@ -216,9 +236,8 @@ class BcfSource:
     def header(self) -> list[str]:
         return str(self._file.header).splitlines(keepends=True)
 
-    def blocks(self) -> Iterator[tuple[int, bytes]]:
+    def chunks(self) -> Iterator[bytes]:
         lines: list[str] = []
-        first = 1
         records = iter(self._file)
         while True:
             try:
@@ -226,12 +245,10 @@ class BcfSource:
             except StopIteration:
                 break
             except (OSError, ValueError) as exc:
-                where = f"after record {self._records}" if self._records else "record 1"
-                raise InputError(self._name, where, f"truncated or corrupt BCF data ({exc})") from exc
-            self._records += 1
+                raise Truncated(str(exc)) from exc
             lines.append(str(record))
             if len(lines) == 10000:
-                yield first, "".join(lines).encode()
-                first, lines = self._records + 1, []
+                yield "".join(lines).encode()
+                lines = []
         if lines:
-            yield first, "".join(lines).encode()
+            yield "".join(lines).encode()

@@ -25,7 +25,15 @@ from integrome.ingest._fhir_common import Collector, Json, Located, cc_text, cod
 from integrome.ingest._fhir_observation import read_observation, read_text_results
 from integrome.ingest._result import IngestResult, PatientFacts
 from integrome.ingest.detect import parse_json, read_input_bytes
-from integrome.model import Coverage, Diagnosis, InputDocument, Medication, MedicationStatus, Origin
+from integrome.model import (
+    BiomarkerFinding,
+    Coverage,
+    Diagnosis,
+    InputDocument,
+    Medication,
+    MedicationStatus,
+    Origin,
+)
 
 __all__ = ["read_fhir", "read_fhir_data"]
 
@@ -82,7 +90,7 @@ def _parse_xml(raw: bytes, name: str) -> Json:
     extension), and the parser neither resolves entities nor touches the network.
     """
     from fhir.resources.R4B import get_fhir_model_class
-    from lxml import etree
+    from lxml import etree  # type: ignore[import-untyped]
     from pydantic import ValidationError
 
     parser = etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True)
@@ -136,7 +144,8 @@ def _read(data: Any, *, name: str, sha256: str, size: int) -> IngestResult:
     result.genotypes.extend(out.genotypes)
     result.observations.extend(out.observations)
     for finding in out.findings:
-        out.cover(getattr(finding, "gene", None))
+        if not isinstance(finding, BiomarkerFinding):
+            out.cover(getattr(finding, "gene", None))
     for call in out.genotypes:
         out.cover(call.gene)
     if out.covered_genes:
@@ -447,7 +456,11 @@ def _drop_redundant_haplotypes(out: Collector) -> None:
 
 
 def _shared_origin(out: Collector) -> Origin:
-    origins = {finding.origin for finding in out.findings if getattr(finding, "gene", None)}
+    origins = {
+        finding.origin
+        for finding in out.findings
+        if getattr(finding, "gene", None) and not isinstance(finding, BiomarkerFinding)
+    }
     if out.genotypes:
         origins.add("germline")
     return origins.pop() if len(origins) == 1 else "unknown"

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
 from integrome.errors import InputError
-from integrome.ingest._fhir_common import gene_symbol
+from integrome.ingest._fhir_common import gene_symbol, protein_hgvs
 from integrome.ingest._result import IngestResult, PatientFacts
 from integrome.ingest.detect import parse_json, read_input_bytes
 from integrome.model import (
@@ -266,7 +266,7 @@ def _finding(
     )
     if descriptor.structural_type is not None and gene is not None and descriptor.vcf_record is None:
         if descriptor.structural_type.id == _DELETION:
-            call = "deep_deletion" if zygosity == "homozygous" else "loss"
+            call: Literal["deep_deletion", "loss"] = "deep_deletion" if zygosity == "homozygous" else "loss"
             return CopyNumberFinding(
                 id=fid, source="phenopacket", origin=origin, provenance=provenance, gene=gene, call=call
             )
@@ -281,7 +281,7 @@ def _finding(
         )
     expressions = {e.syntax: e.value for e in descriptor.expressions}
     chrom, pos, ref, alt, build = _coordinates(descriptor.vcf_record)
-    hgvs_c, hgvs_p = expressions.get("hgvs.c"), _protein(expressions.get("hgvs.p"))
+    hgvs_c, hgvs_p = expressions.get("hgvs.c"), protein_hgvs(expressions.get("hgvs.p"))
     if not (gene or hgvs_c or hgvs_p or pos):
         return None
     return VariantFinding(
@@ -326,14 +326,6 @@ def _coordinates(
     if record is None or build is None:
         return None, None, None, None, None
     return normalize_chrom(record.chrom), record.pos, record.ref.upper(), record.alt.upper(), build
-
-
-def _protein(hgvs_p: str | None) -> str | None:
-    from integrome.normalize.variants import three_letter_protein
-
-    if not hgvs_p:
-        return None
-    return three_letter_protein(hgvs_p) or hgvs_p.rsplit(":", 1)[-1]
 
 
 def _why_unread(genomic: _GenomicInterpretation) -> str:

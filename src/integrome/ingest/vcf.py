@@ -30,8 +30,16 @@ from integrome.errors import InputError
 from integrome.ingest._result import IngestResult
 from integrome.ingest._vcf_header import VcfHeader, choose_sample, detect_build, parse_header
 from integrome.ingest._vcf_record import Record, RecordParser
-from integrome.ingest._vcf_scan import ScanPlan, Scanner, file_site_keys, gene_pattern
-from integrome.ingest._vcf_source import BcfSource, Digest, TextSource, file_kind, has_bgzf_eof, is_bgzf
+from integrome.ingest._vcf_scan import Scanner, ScanPlan, file_site_keys, gene_pattern
+from integrome.ingest._vcf_source import (
+    TRUNCATED_EOF,
+    BcfSource,
+    Digest,
+    TextSource,
+    file_kind,
+    has_bgzf_eof,
+    is_bgzf,
+)
 from integrome.model import (
     Build,
     Coverage,
@@ -175,7 +183,7 @@ def read_vcf(path: Path, options: VcfOptions | None = None) -> IngestResult:
     if not path.is_file():
         raise InputError(name, None, f"no such file: {path}")
     kind = file_kind(path, name)
-    digest = Digest(path)
+    digest = Digest(path, name)
     warnings: list[str] = []
     if options.targeted:
         index = _index_of(path) if kind == "vcf.gz" and is_bgzf(path) else None
@@ -185,7 +193,6 @@ def read_vcf(path: Path, options: VcfOptions | None = None) -> IngestResult:
             f"{name}: targeted reading needs a bgzipped file with a .tbi or .csi index; read the whole file"
         )
     source: TextSource | BcfSource = BcfSource(path, name) if kind == "bcf" else TextSource(path, name, kind)
-    unit = "record" if kind == "bcf" else "line"
     with source:
         header = parse_header(source.header(), name)
         ctx = _context(header, name, options, warnings)
@@ -196,8 +203,10 @@ def read_vcf(path: Path, options: VcfOptions | None = None) -> IngestResult:
             keep_nonref=ctx.gene_filter is None,
             genes=gene_pattern(ctx.gene_filter or ()) if header.annotated() else None,
         )
-        scanner = Scanner(plan, ctx.parser, unit, options.progress)
-        for number, line in scanner.candidates(source.blocks()):
+        unit = source.unit
+        first = header.n_lines + 1 if unit == "line" else 1
+        scanner = Scanner(plan, ctx.parser, unit, first, options.progress)
+        for number, line in scanner.candidates(source.chunks()):
             collector.add(ctx.parser.parse(line.decode("utf-8", "replace"), f"{unit} {number}"))
     if scanner.skipped_nonref or collector.outside_genes:
         warnings.append(
@@ -215,13 +224,11 @@ def _context(header: VcfHeader, name: str, options: VcfOptions, warnings: list[s
         build, build_warnings = detect_build(header, name)
         warnings.extend(build_warnings)
     sample_index = choose_sample(header, options.sample, name)
-    origin: Origin = header.origin_hint() or options.role
+    origin = header.origin(options.role)
     sites = frozenset((normalize_chrom(c), p) for c, p in options.sites_of_interest.get(build, frozenset()))
     gene_filter: frozenset[str] | None = None
     if origin == "germline" and (options.genes_of_interest is not None or sites):
-        gene_filter = frozenset(
-            canonical_gene(g) or g for g in (options.genes_of_interest or frozenset())
-        )
+        gene_filter = frozenset(canonical_gene(g) or g for g in (options.genes_of_interest or frozenset()))
     return _Context(
         name=name,
         header=header,
@@ -246,7 +253,7 @@ def _read_targeted(path: Path, name: str, options: VcfOptions, digest: Digest) -
     import pysam
 
     if not has_bgzf_eof(path):
-        raise InputError(name, "end of file", "truncated compressed data (the BGZF end-of-file marker is missing)")
+        raise InputError(name, "end of file", TRUNCATED_EOF)
     warnings: list[str] = []
     try:
         handle = pysam.VariantFile(str(path))
@@ -293,7 +300,8 @@ def _result(
         )
     if collector.symbolic:
         warnings.append(
-            f"{name}: {collector.symbolic} symbolic or breakend ALT alleles (<DEL>, <DUP>, ...) were not interpreted"
+            f"{name}: {collector.symbolic} symbolic or breakend ALT alleles (<DEL>, <DUP>, ...) "
+            "were not interpreted"
         )
     genes: list[str] | None = None
     if options.targets_bed is not None:

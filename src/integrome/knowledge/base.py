@@ -95,14 +95,18 @@ class KnowledgeBase:
         self.warnings = tuple(warnings)
         self.extra_dir = extra_dir
         by_gene: dict[str, list[BiomarkerRecord]] = {}
+        by_biomarker: dict[str, list[BiomarkerRecord]] = {}
         gene_less: list[BiomarkerRecord] = []
         for record in self.biomarkers:
+            if record.alteration.biomarker is not None:
+                by_biomarker.setdefault(record.alteration.biomarker.casefold(), []).append(record)
             if record.gene is None:
                 gene_less.append(record)
             else:
                 by_gene.setdefault(record.gene, []).append(record)
         self._by_gene = {gene: tuple(records) for gene, records in by_gene.items()}
         self._gene_less = tuple(gene_less)
+        self._by_biomarker = {name: tuple(records) for name, records in by_biomarker.items()}
         self._hotspots = {hotspot_key(h): h for h in self.hotspots}
         self._pgx: PgxKnowledge | None = None
 
@@ -124,6 +128,14 @@ class KnowledgeBase:
     def gene_less(self) -> Sequence[BiomarkerRecord]:
         """Records that belong to no single gene: TMB, MSI, MMR, 1p/19q codeletion, ..."""
         return self._gene_less
+
+    def for_biomarker(self, name: str) -> Sequence[BiomarkerRecord]:
+        """Records of type `biomarker` with this name (HER2, PD-L1, MSI, MMR, TMB, ...), any case.
+
+        Covers both gene-less records (TMB) and gene-bound ones (HER2 on ERBB2), so a matcher
+        can look up a `BiomarkerFinding` by its name alone.
+        """
+        return self._by_biomarker.get(name.casefold(), ())
 
     def hotspot(self, build: str, chrom: str, pos: int, ref: str, alt: str) -> HotspotVariant | None:
         """The known variant at this VCF-style key on `build`, after the same trimming as ingest."""
@@ -156,7 +168,8 @@ class KnowledgeBase:
             by_direction=_counts(r.direction for r in self.biomarkers),
             by_evidence_level=_counts(r.evidence_level for r in self.biomarkers),
             citation_sources=_counts(
-                c.source for r in [*self.biomarkers, *self.hotspots] for c in r.citations
+                [c.source for r in self.biomarkers for c in r.citations]
+                + [c.source for h in self.hotspots for c in h.citations]
             ),
             hotspots_by_build=_counts(h.build for h in self.hotspots),
             files=[

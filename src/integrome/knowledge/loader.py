@@ -118,13 +118,17 @@ def parse_kb_file(text: str, name: str, layer: Layer = "core") -> KbFile:
         raise KnowledgeBaseError(f"{name}: kind: expected one of {list(_KINDS)}, found {kind!r}")
     source = document.get("source")
     if not isinstance(source, str) or not source:
-        raise KnowledgeBaseError(f"{name}: source: expected a non-empty string naming where the records come from")
+        raise KnowledgeBaseError(
+            f"{name}: source: expected a non-empty string naming where the records come from"
+        )
     source_version = document.get("source_version")
     if source_version is not None and not isinstance(source_version, str):
         raise KnowledgeBaseError(f"{name}: source_version: expected a string, found {source_version!r}")
     defaults = document.get("defaults", {})
     if not isinstance(defaults, dict):
-        raise KnowledgeBaseError(f"{name}: defaults: expected a mapping of field values shared by all records")
+        raise KnowledgeBaseError(
+            f"{name}: defaults: expected a mapping of field values shared by all records"
+        )
     records = document.get("records")
     if not isinstance(records, list):
         raise KnowledgeBaseError(f"{name}: records: expected a list of records")
@@ -204,7 +208,13 @@ def _extra_files(extra: Path) -> list[_DataFile]:
         if rel.endswith(".md"):
             continue
         out.append(
-            _DataFile(name=str(path), hash_name=f"extra/{rel}", layer="extra", data=path.read_bytes(), parse=_is_kb_yaml(rel))
+            _DataFile(
+                name=str(path),
+                hash_name=f"extra/{rel}",
+                layer="extra",
+                data=path.read_bytes(),
+                parse=_is_kb_yaml(rel),
+            )
         )
     return out
 
@@ -221,7 +231,9 @@ def _build(data_files: Sequence[_DataFile], version: str, extra: Path | None) ->
         try:
             text = f.data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise KnowledgeBaseError(f"{f.name}: expected UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+            raise KnowledgeBaseError(
+                f"{f.name}: expected UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from exc
         parsed.append(parse_kb_file(text, f.name, f.layer))
     biomarkers = _merge_layers(parsed, "biomarkers")
     hotspots = _merge_layers(parsed, "hotspots")
@@ -272,8 +284,12 @@ def _check_vocabularies(
             gene_ok[gene] = canonical_gene(gene) == gene
         if not gene_ok[gene]:
             approved = canonical_gene(gene)
-            hint = f" (approved symbol: {approved})" if approved else ""
-            warnings.append(f"{where}: gene {gene!r} is not an approved HGNC symbol{hint}")
+            problem = (
+                f"is not the approved HGNC symbol ({approved})"
+                if approved
+                else "is not in the gene vocabulary"
+            )
+            warnings.append(f"{where}: gene {gene!r} {problem}")
 
     for record, where in biomarkers.values():
         where = f"{where} ({record.id})"

@@ -160,7 +160,9 @@ def pypgx_definitions(data_dir: Path, genes: Iterable[str]) -> dict[str, GeneDef
             lift[row["GRCh38Name"]] = int(row["GRCh37Position"])
         if row["rsID"].startswith("rs"):
             rsids[row["GRCh38Name"]] = row["rsID"]
-    defaults = {row["Gene"]: row["GRCh38Default"] for row in read_csv_rows(data_dir / "gene-table.csv")}
+    genes_table = read_csv_rows(data_dir / "gene-table.csv")
+    defaults = {row["Gene"]: row["GRCh38Default"] for row in genes_table}
+    named_refs = {row["Gene"]: row["RefAllele"] for row in genes_table}
     by_gene: dict[str, list[dict[str, str]]] = {}
     for row in read_csv_rows(data_dir / "allele-table.csv"):
         if row["Gene"] in wanted and row["SV"] != "TRUE":
@@ -168,6 +170,7 @@ def pypgx_definitions(data_dir: Path, genes: Iterable[str]) -> dict[str, GeneDef
     result: dict[str, GeneDefinition] = {}
     for gene, rows in sorted(by_gene.items()):
         cores = {row["StarAllele"]: _core(row["GRCh38Core"]) for row in rows}
+        cores = _with_backbone(cores, defaults.get(gene, ""), named_refs.get(gene, ""))
         by_pos: dict[int, list[tuple[str, str, str]]] = {}
         chrom = ""
         for variants in cores.values():
@@ -206,6 +209,26 @@ def pypgx_definitions(data_dir: Path, genes: Iterable[str]) -> dict[str, GeneDef
         result[gene] = GeneDefinition(
             gene, chrom, tuple(positions), tuple(alleles), reference, "pypgx allele-table (CPIC/PharmVar)"
         )
+    return result
+
+
+def _with_backbone(cores: dict[str, list[str]], genome: str, named: str) -> dict[str, list[str]]:
+    """Add the named reference allele's backbone to alleles defined relative to it.
+
+    pypgx lists core variants against the named reference allele (*1), except where the GRCh38
+    genome itself carries another allele (CYP2C19 *38): then *1's own core variant (rs3758581 G)
+    is on every other haplotype too, and leaving it out would make *17 need rs3758581 A.
+    """
+    if genome == named or named not in cores or not cores[named]:
+        return cores
+    backbone = cores[named]
+    result: dict[str, list[str]] = {}
+    for allele, variants in cores.items():
+        if allele in (genome, named) or not variants:
+            result[allele] = variants
+            continue
+        own = {name.split("-")[1] for name in variants}
+        result[allele] = variants + [v for v in backbone if v.split("-")[1] not in own]
     return result
 
 

@@ -40,13 +40,17 @@ EXON_PROTEIN_RANGES: dict[tuple[str, int], tuple[int, int]] = {
     ("EGFR", 19): (729, 761),
     ("EGFR", 20): (762, 823),
     ("EGFR", 21): (824, 875),
+    ("KIT", 11): (550, 591),
 }
-"""Codons encoded by an exon, for variants whose input carries no exon number.
+"""Codons wholly encoded by an exon, for variants whose input carries no exon number.
 
-EGFR exons 18-21 on RefSeq NM_005228 (EGFR transcript variant 1, NP_005219): the tyrosine-kinase
-exons where the sensitizing (G719X, exon 19 deletions, L858R) and exon 20 insertion/T790M
-variants of the FDA labels lie. Only boundaries we could verify are listed; other genes rely on
-the exon number the input's annotation gives.
+EGFR exons 18-21 on RefSeq NM_005228 (NP_005219): the kinase-domain exons of the FDA-labelled
+G719X, exon 19 deletion, exon 20 insertion/T790M and L858R variants; exon 19 is c.2185-c.2283
+(CIViC variant 133, "EXON 19 DELETION"). KIT exon 11 on RefSeq NM_000222 (NP_000213) is
+c.1648-c.1774 (CIViC variant 66 gives the exon's GRCh37 span 4:55593582-55593708; variant 949,
+K550_K558del c.1648_1674del, starts on its first base); codon 592 straddles exons 11 and 12 and
+is left out. Only boundaries we could verify are listed; for other exons the matcher relies on the
+exon number in the input's annotation.
 """
 
 _BIOMARKER_ALIASES = {"ERBB2": "HER2", "HER2NEU": "HER2", "CD274": "PDL1"}

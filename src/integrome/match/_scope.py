@@ -29,9 +29,21 @@ class DiseaseScope:
     """The patient's OncoTree code the verdict is about (the first one when none is covered)."""
 
 
-def tumor_codes(patient: Patient) -> list[str]:
-    """The patient's OncoTree codes in diagnosis order, without repeats."""
-    return list(dict.fromkeys(d.oncotree for d in patient.diagnoses if d.oncotree is not None))
+def tumor_codes(patient: Patient, tree: OncoTree) -> tuple[list[str], list[str]]:
+    """(current OncoTree codes of the patient's diagnoses, codes this release does not know).
+
+    Legacy codes resolve to their current code (GBM → GB); both lists keep diagnosis order.
+    """
+    known: list[str] = []
+    unknown: list[str] = []
+    for diagnosis in patient.diagnoses:
+        if diagnosis.oncotree is None:
+            continue
+        resolved = tree.resolve(diagnosis.oncotree)
+        target, code = (known, resolved) if resolved is not None else (unknown, diagnosis.oncotree)
+        if code not in target:
+            target.append(code)
+    return known, unknown
 
 
 def disease_scope(record: BiomarkerRecord, codes: Sequence[str], tree: OncoTree) -> DiseaseScope:

@@ -35,7 +35,7 @@ from integrome.model import (
     VariantFinding,
 )
 from integrome.normalize.diseases import OncoTree, oncotree
-from integrome.normalize.variants import normalize_chrom, parse_protein_change
+from integrome.normalize.variants import parse_protein_change
 
 __all__ = ["HEREDITARY_CANCER_GENES", "BiomarkerMatch", "match_biomarkers"]
 
@@ -79,7 +79,7 @@ _PSEUDO_ROOTS = {"SOLID": "any solid tumor", "ANY": "any tumor type"}
 
 @dataclass
 class BiomarkerMatch:
-    """What biomarker matching adds to an analysis."""
+    """What biomarker matching adds to an analysis (insight ids are left empty for `rank_insights`)."""
 
     insights: list[Insight]
     annotated_findings: list[Finding]
@@ -132,13 +132,20 @@ class _Resolution:
 def match_biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> BiomarkerMatch:
     """Therapy, resistance, diagnostic, prognostic and germline insights from the profile's findings."""
     findings, warnings = _annotate(profile.findings, kb)
+    tree = oncotree()
+    codes, unknown = tumor_codes(profile.patient, tree)
+    warnings.extend(
+        f"diagnosis OncoTree code {code!r} is not in the packaged OncoTree release; "
+        "it was left out of biomarker tiering"
+        for code in unknown
+    )
     context = _Context(
         patient=profile.patient,
-        codes=tumor_codes(profile.patient),
-        tree=oncotree(),
+        codes=codes,
+        tree=tree,
         order={finding.id: index for index, finding in enumerate(findings)},
     )
-    hits = [hit for hit in _hits(findings, kb, context) if hit.scope.scope != "excluded"]
+    hits = _applicable(_hits(findings, kb, context))
     active = _active_drugs(profile.patient)
     resistances = [
         hit
@@ -160,15 +167,46 @@ def match_biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> BiomarkerMat
     return BiomarkerMatch(insights=insights, annotated_findings=findings, warnings=warnings)
 
 
+def _applicable(hits: Sequence[_Hit]) -> list[_Hit]:
+    """Drop records that exclude this tumor type, and the vetoes they imply.
+
+    A record that excludes the tumor type (a tumor-agnostic label's limitation of use: dabrafenib +
+    trametinib is not indicated for colorectal cancer) also vetoes the same regimen for the same gene
+    from other tumor types' records.
+    """
+    vetoed = {(hit.record.gene, hit.drugs) for hit in hits if hit.scope.scope == "excluded"}
+    return [
+        hit
+        for hit in hits
+        if hit.scope.scope != "excluded"
+        and not (hit.scope.scope == "off" and (hit.record.gene, hit.drugs) in vetoed)
+    ]
+
+
 def _resolve(hits: Sequence[_Hit], blocking: Sequence[_Hit]) -> _Resolution:
+    """Apply resistance to the sensitivity hits, then keep off-label therapies only as a fallback.
+
+    Off-label therapies (tier IIC) are listed only for findings that have no remaining tier I
+    therapy in the patient's own tumor type, so they never crowd an approved option.
+    """
     resolution = _Resolution()
+    surviving: list[_Hit] = []
     for hit in hits:
         if hit.record.direction != "sensitivity":
             continue
         blockers = [res for res in blocking if _suppresses(res, hit)]
         for res in blockers:
             resolution.blocked[res.record.id].append(hit)
-        if blockers:
+        if not blockers:
+            surviving.append(hit)
+    covered = {
+        finding_id
+        for hit in surviving
+        if hit.scope.scope == "in" and hit.tier in ("IA", "IB")
+        for finding_id in hit.finding_ids
+    }
+    for hit in surviving:
+        if hit.scope.scope == "off" and hit.finding_ids <= covered:
             continue
         resolution.therapies.append(hit)
         for res in blocking:
@@ -228,8 +266,7 @@ def _annotate_variant(finding: VariantFinding, kb: KnowledgeBase) -> VariantFind
         and finding.ref is not None
         and finding.alt is not None
     ):
-        chrom = normalize_chrom(finding.chrom)
-        hotspot = kb.hotspot(finding.build, chrom, finding.pos, finding.ref, finding.alt)
+        hotspot = kb.hotspot(finding.build, finding.chrom, finding.pos, finding.ref, finding.alt)
     if hotspot is not None and finding.gene in (None, hotspot.gene):
         change = parse_protein_change(hotspot.hgvs_p)
         hgvs_c = finding.hgvs_c
@@ -263,34 +300,63 @@ def _locus(finding: VariantFinding) -> str:
 # --- record hits -----------------------------------------------------------------------------------
 
 
-def _candidate_records(findings: Sequence[Finding], kb: KnowledgeBase) -> list[BiomarkerRecord]:
-    """Records worth testing: those of the genes the findings name, gene-less ones, and — when a
-    biomarker result is present (HER2 IHC names no gene symbol) — all of them."""
-    if any(isinstance(finding, BiomarkerFinding) for finding in findings):
-        records: Iterable[BiomarkerRecord] = kb.biomarkers
-    else:
-        genes: set[str] = set()
+@dataclass(frozen=True)
+class _FindingIndex:
+    """Findings by the gene they concern, so each record is tested against its own gene only.
+
+    Biomarker results (IHC, MSI, TMB) are tested against every record: their names map to genes
+    through aliases (HER2 is ERBB2) rather than a gene field. Negative findings never match.
+    """
+
+    by_gene: dict[str, list[Finding]]
+    results: list[BiomarkerFinding]
+
+    @classmethod
+    def of(cls, findings: Sequence[Finding]) -> _FindingIndex:
+        by_gene: dict[str, list[Finding]] = defaultdict(list)
+        results: list[BiomarkerFinding] = []
         for finding in findings:
-            if isinstance(finding, VariantFinding | CopyNumberFinding) and finding.gene is not None:
-                genes.add(finding.gene)
+            if isinstance(finding, BiomarkerFinding):
+                results.append(finding)
+            elif isinstance(finding, VariantFinding | CopyNumberFinding) and finding.gene is not None:
+                by_gene[finding.gene].append(finding)
             elif isinstance(finding, FusionFinding):
                 parts = (finding.gene, finding.partner, finding.five_prime, finding.three_prime)
-                genes.update(part for part in parts if part is not None)
-        records = [record for gene in sorted(genes) for record in kb.for_gene(gene)]
-        records = [*records, *kb.gene_less()]
-    unique_records = {record.id: record for record in records}
-    return [unique_records[key] for key in sorted(unique_records)]
+                for gene in sorted({part for part in parts if part is not None}):
+                    by_gene[gene].append(finding)
+        return cls(dict(by_gene), results)
+
+    def records(self, kb: KnowledgeBase) -> list[BiomarkerRecord]:
+        """Records worth testing, sorted by id: every record when a biomarker result is present,
+        else those of the findings' genes plus the gene-less ones."""
+        if self.results:
+            records: Iterable[BiomarkerRecord] = kb.biomarkers
+        else:
+            records = [
+                *(record for gene in sorted(self.by_gene) for record in kb.for_gene(gene)),
+                *kb.gene_less(),
+            ]
+        by_id = {record.id: record for record in records}
+        return [by_id[key] for key in sorted(by_id)]
+
+    def candidates(self, record: BiomarkerRecord) -> list[Finding]:
+        gene_findings = self.by_gene.get(record.gene, []) if record.gene is not None else []
+        return [*gene_findings, *self.results]
 
 
 def _hits(findings: Sequence[Finding], kb: KnowledgeBase, context: _Context) -> list[_Hit]:
+    index = _FindingIndex.of(findings)
     hits = []
-    for record in _candidate_records(findings, kb):
-        matched = tuple(f for f in findings if finding_matches(record.alteration, record.gene, f))
+    for record in index.records(kb):
+        matched = sorted(
+            (f for f in index.candidates(record) if finding_matches(record.alteration, record.gene, f)),
+            key=lambda finding: context.order[finding.id],
+        )
         if not matched:
             continue
         scope = disease_scope(record, context.codes, context.tree)
         tier, level = assign_tier(record, scope.scope == "in")
-        hits.append(_Hit(record, matched, scope, tier, level))
+        hits.append(_Hit(record, tuple(matched), scope, tier, level))
     return hits
 
 
@@ -419,7 +485,7 @@ def _finding_line(finding: Finding, hit: _Hit, context: _Context) -> str:
             hit.record.gene, hit.record.alteration.exons, protein_change(finding)
         )
         if exon is not None:
-            line += f"; exon {exon} from the protein position (EGFR exons on RefSeq NM_005228)"
+            line += f"; exon {exon} inferred from the protein position"
     return line
 
 
@@ -463,10 +529,14 @@ def _caution_lines(findings: Sequence[Finding], group: Sequence[_Hit], context: 
             "The evidence concerns germline variants; confirm the variant's origin with germline testing"
         )
     drugs = set(group[0].record.drugs)
-    for medication in context.patient.medications:
-        if medication.name in drugs:
-            when = {"active": "currently taking", "planned": "planned", "stopped": "previously received"}
-            lines.append(f"Medication history: {medication.name} {when[medication.status]}")
+    for status, when in (
+        ("active", "currently taking"),
+        ("planned", "planned"),
+        ("stopped", "previously received"),
+    ):
+        names = [m.name for m in context.patient.medications if m.status == status and m.name in drugs]
+        if names:
+            lines.append(f"Medication history: {when} {', '.join(names)}")
     return lines
 
 

@@ -101,6 +101,8 @@ def _state_from_call(kb: PgxKnowledge, gene: str, call: GeneCall) -> GeneState:
         return GeneState(gene=gene, assessed=False, missing=call.missing_positions, source="vcf")
     top = call.top
     note_parts: list[str] = []
+    if call.partial_calls:
+        note_parts.append("partial genotype calls treated as missing: " + ", ".join(call.partial_calls))
     if call.missing_required:
         note_parts.append("no call: required position(s) missing " + ", ".join(call.missing_required))
     if not call.candidates:

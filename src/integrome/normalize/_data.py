@@ -27,7 +27,7 @@ def read_packaged_tsv(name: str) -> list[dict[str, str]]:
             continue
         if len(fields) != len(header):
             raise KnowledgeBaseError(
-                f"normalize/data/{name}:{number}: expected {len(header)} tab-separated fields, found {len(fields)}"
+                f"normalize/data/{name}:{number}: expected {len(header)} fields, found {len(fields)}"
             )
         rows.append(dict(zip(header, fields, strict=True)))
     return rows

@@ -15,6 +15,7 @@ secondary neoplasms (C77–C79) and ICD-10-CM codes outside the neoplasm chapter
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -114,7 +115,7 @@ class OncoTree:
         return result
 
     def is_solid(self, code: str) -> bool:
-        """True for codes under a solid-tumour tissue; False for Myeloid/Lymphoid, the root and unknown codes."""
+        """True under a solid-tumour tissue; False for Myeloid/Lymphoid, the root and unknown codes."""
         resolved = self.resolve(code)
         if resolved is None:
             return False
@@ -242,13 +243,63 @@ def _phrases() -> dict[str, list[tuple[tuple[str, ...], str]]]:
     return index
 
 
+_MALIGNANCY = frozenset(
+    {
+        "cancer", "carcinoma", "adenocarcinoma", "carcinosarcoma", "sarcoma", "melanoma", "malignant",
+        "malignancy", "mesothelioma", "glioblastoma", "glioma", "lymphoma", "leukemia", "leukaemia",
+    }
+)  # fmt: skip
+_SPREAD = (("metastatic", "to"), ("metastases", "to"), ("metastasis", "to"), ("mets", "to"), ("spread", "to"))
+
+
+def _primary_part(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The words that describe the primary tumour: a secondary-neoplasm text has none."""
+    if tokens[:1] in {("secondary",), ("metastasis",), ("metastases",)}:
+        return ()
+    for i in range(len(tokens) - 1):
+        if (tokens[i], tokens[i + 1]) in _SPREAD:
+            return tokens[:i]
+    return tokens
+
+
+@cache
+def _sites() -> list[tuple[tuple[str, ...], str]]:
+    return [(_tokens(row["site"]), row["oncotree"]) for row in read_packaged_tsv("disease_sites.tsv")]
+
+
+def _site_code(tokens: tuple[str, ...]) -> str | None:
+    """Site-level code of the first primary site named next to a malignancy word, refined by histology."""
+    if not _MALIGNANCY.intersection(tokens):
+        return None
+    first: tuple[int, str] | None = None
+    for words, code in _sites():
+        n = len(words)
+        at = next((i for i in range(len(tokens) - n + 1) if tokens[i : i + n] == words), None)
+        if at is not None and (first is None or at < first[0]):
+            first = (at, code)
+    return _refine(first[1], tokens) if first is not None else None
+
+
 def oncotree_from_text(text: str) -> str | None:
     """OncoTree code named in a free-text diagnosis ("Non-small cell lung cancer" → NSCLC).
 
-    Matches whole words; a match inside a longer match is dropped ("small cell lung cancer" inside
-    "non-small cell lung cancer"), then the deepest code wins, then the longest phrase.
+    Tumour names match on whole words; a match inside a longer match is dropped ("small cell lung
+    cancer" inside "non-small cell lung cancer"), then the deepest code wins, then the longest
+    phrase. A text that names no tumour type but a malignancy and a primary site ("Adenocarcinoma
+    of right lower lobe of lung") maps through the site and its histology words. Words after
+    "metastatic to" describe metastases and are ignored; "Secondary ..." texts map to nothing.
     """
-    tokens = _tokens(text)
+    tokens = _primary_part(_tokens(text))
+    named = _named_in_text(tokens)
+    site = _site_code(tokens)
+    if site is None:
+        return named
+    if named is None or oncotree().is_a(site, named):
+        return site
+    return named
+
+
+def _named_in_text(tokens: tuple[str, ...]) -> str | None:
     index = _phrases()
     spans: list[tuple[int, int, str]] = []
     for i, token in enumerate(tokens):
@@ -267,7 +318,9 @@ _NO_PRIMARY = "-"
 
 @cache
 def _icd_table() -> dict[str, str]:
-    return {row["icd10cm"].replace(".", ""): row["oncotree"] for row in read_packaged_tsv("icd10cm_oncotree.tsv")}
+    return {
+        row["icd10cm"].replace(".", ""): row["oncotree"] for row in read_packaged_tsv("icd10cm_oncotree.tsv")
+    }
 
 
 @cache
@@ -364,7 +417,9 @@ def map_codings(codings: Iterable[tuple[str, str | None]], text: str | None) -> 
 
 def map_icd10_to_label(code: str) -> str | None:
     """ICD-10-CM description of any valid code (non-oncology too), via simple-icd-10-cm (CMS release)."""
-    import simple_icd_10_cm as icd  # noqa: PLC0415 - loads the whole classification
+    with warnings.catch_warnings():  # the package reads its data with deprecated importlib calls
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm as icd  # lazy: loading the classification takes a while
 
     candidate = code.strip().upper()
     if not icd.is_valid_item(candidate):

@@ -40,7 +40,10 @@ def _rows(path: Path, required: tuple[str, ...]) -> Iterable[tuple[int, dict[str
             for number, row in enumerate(reader, start=2):
                 if None in row or any(row.get(c) is None for c in required):
                     raise InputError(path, f"line {number}", f"expected {len(header)} tab-separated fields")
-                yield number, {k: v.strip().strip('"') for k, v in row.items() if k is not None and v is not None}
+                yield (
+                    number,
+                    {k: v.strip().strip('"') for k, v in row.items() if k is not None and v is not None},
+                )
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(path, None, f"expected a readable TSV file ({exc})") from exc
 

@@ -165,7 +165,8 @@ def load_packaged_genes() -> GeneTable:
 def _with_curation(table: GeneTable) -> GeneTable:
     extra = {row["alias"]: row["symbol"] for row in read_packaged_tsv("gene_aliases.tsv")}
     renames = [
-        (row["hgnc_id"], row["previous_symbol"], row["symbol"]) for row in read_packaged_tsv("hgnc_renames.tsv")
+        (row["hgnc_id"], row["previous_symbol"], row["symbol"])
+        for row in read_packaged_tsv("hgnc_renames.tsv")
     ]
     renamed = table.apply_renames(renames)
     return GeneTable(renamed.records, renamed.release, renamed.rows_read, extra)
@@ -173,14 +174,14 @@ def _with_curation(table: GeneTable) -> GeneTable:
 
 @cache
 def gene_table() -> GeneTable:
-    """The process-wide gene table: the full HGNC file named by `INTEGROME_HGNC_FILE`, else the packaged subset."""
+    """The process-wide table: the HGNC file named by `INTEGROME_HGNC_FILE`, else the packaged subset."""
     configured = os.environ.get(HGNC_FILE_ENV)
     if not configured:
         return load_packaged_genes()
     path = Path(configured)
     if not path.is_file():
         raise ConfigError(f"{HGNC_FILE_ENV}={configured}: no such file (expected an HGNC complete-set TSV)")
-    from integrome.normalize.hgnc_import import import_hgnc  # noqa: PLC0415 - only when configured
+    from integrome.normalize.hgnc_import import import_hgnc  # lazy: only when configured
 
     return _with_curation(import_hgnc(path))
 

@@ -41,7 +41,9 @@ def import_hgnc(path: Path) -> GeneTable:
     header = lines[0].split("\t")
     missing = [c for c in REQUIRED_HGNC_COLUMNS if c not in header]
     if missing:
-        raise InputError(path, "line 1", f"expected HGNC columns {', '.join(missing)}; header has {header[:6]}")
+        raise InputError(
+            path, "line 1", f"expected HGNC columns {', '.join(missing)}; header has {header[:6]}"
+        )
     col = {name: header.index(name) for name in REQUIRED_HGNC_COLUMNS}
     records: list[GeneRecord] = []
     rows = 0

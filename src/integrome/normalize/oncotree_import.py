@@ -21,7 +21,19 @@ from integrome.errors import InputError
 
 __all__ = ["OncoTreeRow", "import_oncotree_json", "write_oncotree_tsv"]
 
-_COLUMNS = ("code", "parent", "name", "main_type", "tissue", "level", "nci", "umls", "history", "precursors", "revocations")
+_COLUMNS = (
+    "code",
+    "parent",
+    "name",
+    "main_type",
+    "tissue",
+    "level",
+    "nci",
+    "umls",
+    "history",
+    "precursors",
+    "revocations",
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,7 @@ def _row(node: Any, path: Path, pointer: str) -> OncoTreeRow:
 
 
 def import_oncotree_json(path: Path) -> list[OncoTreeRow]:
-    """Every node of an OncoTree release JSON, sorted by code; InputError gives the JSON pointer of a bad node."""
+    """Every node of a release JSON, sorted by code; InputError gives the JSON pointer of a bad node."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -98,7 +110,7 @@ def import_oncotree_json(path: Path) -> list[OncoTreeRow]:
     return sorted(rows, key=lambda r: r.code)
 
 
-def _cell(value: str | int | None | tuple[str, ...]) -> str:
+def _cell(value: str | int | tuple[str, ...] | None) -> str:
     if value is None:
         return ""
     if isinstance(value, tuple):

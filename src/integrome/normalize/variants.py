@@ -160,6 +160,13 @@ def _stop(seq: str) -> str:
     return seq.replace("X", "*")
 
 
+def _deleted_or_duplicated(rest: str, word: str) -> bool:
+    """`del`/`dup`, also in the older form that lists the residues (p.E746_A750delELREA)."""
+    return rest == word or (
+        rest.startswith(word) and not rest.startswith("delins") and bool(_SEQ.match(rest[3:]))
+    )
+
+
 def _parse_range(match: re.Match[str]) -> ProteinChange | None:
     ref, start, end_ref, end, rest = match.groups()
     position, end_position = int(start), int(end)
@@ -167,12 +174,12 @@ def _parse_range(match: re.Match[str]) -> ProteinChange | None:
         return None
     kind: ProteinKind
     alt = ""
-    if rest == "del":
-        kind = "inframe_deletion"
-    elif rest == "dup":
-        kind = "duplication"
-    elif rest.startswith("delins") and _SEQ.match(_stop(rest[6:])):
+    if rest.startswith("delins") and _SEQ.match(_stop(rest[6:])):
         kind, alt = "delins", _stop(rest[6:])
+    elif _deleted_or_duplicated(rest, "del"):
+        kind = "inframe_deletion"
+    elif _deleted_or_duplicated(rest, "dup"):
+        kind = "duplication"
     elif rest.startswith("ins") and _SEQ.match(_stop(rest[3:])):
         kind, alt = "inframe_insertion", _stop(rest[3:])
     else:
@@ -194,12 +201,12 @@ def _parse_single(match: re.Match[str]) -> ProteinChange | None:
         kind = "unknown"
     elif re.fullmatch(rf"[{_AA}]?fs(\*(\d+|\?)?)?", rest):
         kind = "frameshift"
-    elif rest == "del":
-        kind = "inframe_deletion"
-    elif rest == "dup":
-        kind = "duplication"
     elif rest.startswith("delins") and _SEQ.match(_stop(rest[6:])):
         kind, alt = "delins", _stop(rest[6:])
+    elif _deleted_or_duplicated(rest, "del"):
+        kind = "inframe_deletion"
+    elif _deleted_or_duplicated(rest, "dup"):
+        kind = "duplication"
     elif m := re.fullmatch(rf"([{_AA}]?)ext.*", rest):
         alt = m.group(1)
         kind = "stop_lost" if ref == "*" else "extension"
@@ -230,7 +237,12 @@ def three_letter_protein(text: str) -> str | None:
     return change.three_letter if change is not None else None
 
 
-_CHROM_NAMES = {str(n): f"chr{n}" for n in range(1, 23)} | {"X": "chrX", "Y": "chrY", "M": "chrM", "MT": "chrM"}
+_CHROM_NAMES = {str(n): f"chr{n}" for n in range(1, 23)} | {
+    "X": "chrX",
+    "Y": "chrY",
+    "M": "chrM",
+    "MT": "chrM",
+}
 
 
 def normalize_chrom(chrom: str) -> str:

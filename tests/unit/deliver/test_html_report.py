@@ -10,7 +10,7 @@ from tests.unit.deliver.sample import make_analysis
 
 from integrome.deliver import render_html
 from integrome.deliver.html import age_in_years
-from integrome.model import Analysis, Citation, Insight, Medication, Patient, VariantFinding
+from integrome.model import Analysis, Citation, Insight, Medication, Patient, PgxResult, VariantFinding
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"><img src=x onerror=alert(2)>'
@@ -238,3 +238,18 @@ def test_insight_kind_without_a_dedicated_section_is_still_shown() -> None:
     )
     headings = _structure(render_html(make_analysis(insights=[prognostic]))).headings
     assert "Germline, diagnostic and prognostic findings" in headings
+
+
+def test_assessed_gene_with_gaps_gives_a_count_and_its_note_a_full_row() -> None:
+    partial = PgxResult(
+        gene="CYP2C19",
+        diplotype="*2/*2",
+        phenotype="Poor Metabolizer",
+        assessed=True,
+        missing_positions=["chr10:94762706 (rs28399504)", "chr10:94762712 (rs367543002)"],
+        note="alleles not assessable (positions missing): *4",
+    )
+    html = render_html(make_analysis(pgx=[partial]))
+    assert "<td>Assessed; 2 defining positions not in the inputs</td>" in html
+    note = "CYP2C19: alleles not assessable (positions missing): *4"
+    assert f'<tr class="pgx-note"><td colspan="6">{note}</td></tr>' in html

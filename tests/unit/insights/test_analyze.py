@@ -35,7 +35,15 @@ NOW = "2025-03-07T12:00:00Z"
 
 @pytest.fixture(scope="module")
 def kb() -> KnowledgeBase:
-    return load_knowledge_base()
+    """The packaged records in a KB object of our own: analyze loads PGx tables into the KB it is
+    given, and `load_knowledge_base()` hands every caller the same cached instance."""
+    packaged = load_knowledge_base()
+    return KnowledgeBase(
+        version=packaged.version,
+        files=packaged.files,
+        biomarkers=packaged.biomarkers,
+        hotspots=packaged.hotspots,
+    )
 
 
 def somatic(

@@ -332,3 +332,13 @@ def test_germline_only_record_accepts_finding_of_unknown_origin() -> None:
 def test_negative_finding_never_matches(alteration: Alteration) -> None:
     finding = NegativeFinding(id="f1", source="fhir", gene="KRAS", alteration="any")
     assert not finding_matches(alteration, "KRAS", finding)
+
+
+def test_kit_exon11_deletion_is_placed_by_protein_position() -> None:
+    alteration = Alteration(type="exon_mutation", exons=[11])
+    assert finding_matches(alteration, "KIT", variant("KIT", "p.Lys550_Lys558del"))
+
+
+def test_kit_codon_straddling_exons_11_and_12_is_not_placed_in_exon11() -> None:
+    alteration = Alteration(type="exon_mutation", exons=[11])
+    assert not finding_matches(alteration, "KIT", variant("KIT", "p.Ser592Pro"))

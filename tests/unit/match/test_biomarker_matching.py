@@ -18,6 +18,7 @@ from integrome.model import (
     Citation,
     Diagnosis,
     Finding,
+    FusionFinding,
     HotspotVariant,
     Insight,
     Medication,
@@ -347,7 +348,7 @@ def test_summaries_stay_within_140_characters() -> None:
     (therapy,) = only(result.insights, "therapy")
     assert len(therapy.summary) <= 140
     assert therapy.summary.endswith("…")
-    assert any("exon 19 from the protein position" in line for line in therapy.rationale)
+    assert any("exon 19 inferred from the protein position" in line for line in therapy.rationale)
 
 
 BEACON = record("braf-v600e-enco-cetux", "BRAF", V600E, ["COADREAD"], ["encorafenib", "cetuximab"])
@@ -378,3 +379,84 @@ def test_resistance_is_a_warning_when_the_whole_overcoming_combination_is_planne
     result = match_biomarkers(patient, kb(BEACON, CETUXIMAB_ALONE_FAILS))
     (resistance,) = only(result.insights, "resistance")
     assert resistance.severity == "warning"
+
+
+def test_tumor_type_exclusion_vetoes_the_same_regimen_from_other_tumor_types() -> None:
+    agnostic = record(
+        "braf-v600e-dab-tram",
+        "BRAF",
+        V600E,
+        ["SOLID"],
+        ["dabrafenib", "trametinib"],
+        excluded_diseases=["COADREAD"],
+    )
+    lung = record("braf-v600e-dab-tram-lung", "BRAF", V600E, ["NSCLC"], ["dabrafenib", "trametinib"])
+    result = match_biomarkers(
+        profile([variant("f1", "BRAF", "p.Val600Glu")], oncotree="COAD"), kb(agnostic, lung)
+    )
+    assert result.insights == []
+
+
+def test_off_label_therapy_is_dropped_when_the_finding_has_a_tier_i_option() -> None:
+    crc_combo = record("kras-g12c-crc-combo", "KRAS", G12C, ["COADREAD"], ["sotorasib", "panitumumab"])
+    result = match_biomarkers(profile([variant("f1", "KRAS", "p.Gly12Cys")]), kb(SOTORASIB_LUNG, crc_combo))
+    assert [i.drugs for i in only(result.insights, "therapy")] == [["sotorasib"]]
+
+
+def test_off_label_therapy_is_the_fallback_without_a_tier_i_option() -> None:
+    crc_combo = record("kras-g12c-crc-combo", "KRAS", G12C, ["COADREAD"], ["sotorasib", "panitumumab"])
+    result = match_biomarkers(
+        profile([variant("f1", "KRAS", "p.Gly12Cys")], oncotree="PAAD"), kb(SOTORASIB_LUNG, crc_combo)
+    )
+    assert sorted(tuple(i.drugs) for i in only(result.insights, "therapy")) == [
+        ("sotorasib",),
+        ("sotorasib", "panitumumab"),
+    ]
+
+
+def test_unknown_oncotree_code_is_warned_and_graded_as_unknown_tumor_type() -> None:
+    result = match_biomarkers(
+        profile([variant("f1", "KRAS", "p.Gly12Cys")], oncotree="NOTACODE"), kb(SOTORASIB_LUNG)
+    )
+    (therapy,) = only(result.insights, "therapy")
+    assert therapy.tier == "IIC"
+    assert result.warnings == [
+        "diagnosis OncoTree code 'NOTACODE' is not in the packaged OncoTree release; "
+        "it was left out of biomarker tiering"
+    ]
+
+
+def test_legacy_oncotree_code_is_resolved_before_tiering() -> None:
+    glioma = record(
+        "idh1-r132h-glioma",
+        "IDH1",
+        Alteration(type="protein_change", values=["R132H"]),
+        ["GB"],
+        ["vorasidenib"],
+    )
+    result = match_biomarkers(profile([variant("f1", "IDH1", "p.Arg132His")], oncotree="GBM"), kb(glioma))
+    (therapy,) = only(result.insights, "therapy")
+    assert therapy.tier == "IA"
+
+
+def test_fusion_named_by_its_five_prime_gene_reaches_the_three_prime_genes_record() -> None:
+    alk = record("alk-fusion-alectinib", "ALK", Alteration(type="fusion"), ["NSCLC"], ["alectinib"])
+    fusion = FusionFinding(id="f1", source="table", gene="EML4", five_prime="EML4", three_prime="ALK")
+    (therapy,) = only(match_biomarkers(profile([fusion]), kb(alk)).insights, "therapy")
+    assert therapy.finding_ids == ["f1"]
+    assert "EML4–ALK fusion in LUAD" in therapy.rationale[0]
+
+
+def test_her2_ihc_result_without_gene_reaches_the_erbb2_record() -> None:
+    her2 = record(
+        "erbb2-ihc3-trastuzumab",
+        "ERBB2",
+        Alteration(type="biomarker", biomarker="HER2", levels=["3+"]),
+        ["BREAST"],
+        ["trastuzumab"],
+    )
+    result = BiomarkerFinding(
+        id="f1", source="fhir", biomarker="HER2", method="IHC", value="3+", status="positive"
+    )
+    (therapy,) = only(match_biomarkers(profile([result], oncotree="IDC"), kb(her2)).insights, "therapy")
+    assert (therapy.tier, therapy.genes) == ("IA", ["ERBB2"])

@@ -1,0 +1,281 @@
+"""Read every input of one patient and merge the parts into one `PatientProfile`.
+
+Merging is deterministic: the same files give the same profile in any order of equal content,
+findings are sorted and renumbered f1..fn, and a patient without a stated id gets a pseudonymous
+one derived from the inputs' hashes. Contradicting demographics (two ids, two sexes, two birth
+dates) across files stop the run: the files most likely belong to different people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from integrome.errors import InputError
+from integrome.ingest._result import IngestResult
+from integrome.ingest.detect import detect_format
+from integrome.ingest.vcf import VcfOptions, read_vcf
+from integrome.model import (
+    Coding,
+    Diagnosis,
+    Finding,
+    GenotypeCall,
+    Medication,
+    Patient,
+    PatientProfile,
+    SiteGenotype,
+    VariantFinding,
+)
+
+__all__ = ["IngestOptions", "load_inputs", "merge_results", "read_input"]
+
+_SEXES = ("female", "male", "other")
+_STATUS_RANK = {"active": 0, "planned": 1, "stopped": 2}
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How inputs are read. `progress(file name, records read)` is reported by the VCF and MAF readers."""
+
+    vcf: VcfOptions = field(default_factory=VcfOptions)
+    progress: Callable[[str, int], None] | None = None
+
+
+def read_input(path: Path, options: IngestOptions) -> IngestResult:
+    """Detect the format of `path` by content and read it with the matching reader.
+
+    Readers other than FHIR, phenopacket and VCF are imported only when a file needs them, so a
+    run over a FHIR bundle never loads the clinical-text pipeline.
+    """
+    kind = detect_format(path)
+    report = options.progress
+    name = path.name
+    if kind == "fhir":
+        from integrome.ingest.fhir import read_fhir
+
+        return read_fhir(path)
+    if kind == "phenopacket":
+        from integrome.ingest.phenopacket import read_phenopacket
+
+        return read_phenopacket(path)
+    if kind in ("vcf", "bcf"):
+        vcf_options = options.vcf
+        if report is not None and vcf_options.progress is None:
+            vcf_options = replace(vcf_options, progress=lambda count: report(name, count))
+        return read_vcf(path, vcf_options)
+    if kind == "maf":
+        from integrome.ingest.maf import read_maf
+
+        return read_maf(path, progress=(lambda count: report(name, count)) if report is not None else None)
+    if kind == "outside_calls":
+        from integrome.ingest.outside_calls import read_outside_calls
+
+        return read_outside_calls(path)
+    from integrome.ingest.notes import read_notes
+
+    return read_notes(path)
+
+
+def load_inputs(paths: Sequence[Path], options: IngestOptions) -> PatientProfile:
+    """Read every file and merge them; a file given twice (same content) is read once."""
+    if not paths:
+        raise InputError(None, None, "no input files given")
+    results: dict[str, IngestResult] = {}
+    for path in paths:
+        result = read_input(path, options)
+        first = results.setdefault(result.document.sha256, result)
+        if first is not result:
+            first.warnings.append(f"{result.document.name}: same content as {first.document.name}; read once")
+    return merge_results(list(results.values()))
+
+
+def merge_results(results: Sequence[IngestResult]) -> PatientProfile:
+    """Merge per-file parts into one profile (see the module docstring for the rules)."""
+    if not results:
+        raise InputError(None, None, "no input files given")
+    patient_id, sex, birth_date = _demographics(results)
+    if patient_id is None:
+        digest = hashlib.sha256("".join(sorted(r.document.sha256 for r in results)).encode()).hexdigest()
+        patient_id = f"anon-{digest[:12]}"
+    findings = _merge_findings([f for r in results for f in r.findings])
+    return PatientProfile(
+        patient=Patient(
+            id=patient_id,
+            sex=sex,
+            birth_date=birth_date,
+            diagnoses=_merge_diagnoses([d for r in results for d in r.diagnoses]),
+            medications=_merge_medications([m for r in results for m in r.medications]),
+        ),
+        findings=findings,
+        genotypes=_unique([g for r in results for g in r.genotypes], _genotype_key),
+        sites=_unique([s for r in results for s in r.sites], _site_key),
+        observations=[o for r in results for o in r.observations],
+        phenotypes=_unique([p for r in results for p in r.phenotypes], _coding_key),
+        coverage=[c for r in results for c in r.coverage],
+        inputs=[r.document for r in results],
+        warnings=[w for r in results for w in r.warnings],
+    )
+
+
+def _demographics(
+    results: Sequence[IngestResult],
+) -> tuple[str | None, Literal["female", "male", "other", "unknown"], str | None]:
+    """First stated id, sex and birth date; a later file stating another value is an error.
+
+    Birth dates agree when one is a prefix of the other (FHIR allows 1957 and 1957-11); the more
+    precise one is kept.
+    """
+    stated: dict[str, tuple[str, str]] = {}
+    for result in results:
+        facts, name = result.patient, result.document.name
+        values = {
+            "patient id": facts.id,
+            "sex": facts.sex if facts.sex in _SEXES else None,
+            "birth date": facts.birth_date,
+        }
+        for what, value in values.items():
+            if not value:
+                continue
+            if what not in stated:
+                stated[what] = (value, name)
+                continue
+            known, source = stated[what]
+            if what == "birth date" and (known.startswith(value) or value.startswith(known)):
+                stated[what] = (max(known, value, key=len), source)
+            elif value != known:
+                raise InputError(
+                    name,
+                    None,
+                    f"{what} {value!r} differs from {known!r} in {source}; the inputs describe two people",
+                )
+    sex = stated.get("sex", ("unknown", ""))[0]
+    return (
+        stated.get("patient id", (None, ""))[0],
+        cast(Literal["female", "male", "other", "unknown"], sex),
+        stated.get("birth date", (None, ""))[0],
+    )
+
+
+def _merge_diagnoses(diagnoses: list[Diagnosis]) -> list[Diagnosis]:
+    merged: dict[tuple[str, str], Diagnosis] = {}
+    for diagnosis in diagnoses:
+        key = (diagnosis.system, diagnosis.code)
+        known = merged.get(key)
+        if known is None:
+            merged[key] = diagnosis
+        elif known.oncotree is None and diagnosis.oncotree is not None:
+            merged[key] = known.model_copy(update={"oncotree": diagnosis.oncotree})
+    return list(merged.values())
+
+
+def _merge_medications(medications: list[Medication]) -> list[Medication]:
+    """One entry per drug: status active > planned > stopped; code and wording filled from any source."""
+    merged: dict[str, Medication] = {}
+    for medication in medications:
+        known = merged.get(medication.name)
+        if known is None:
+            merged[medication.name] = medication
+            continue
+        winner, other = (
+            (medication, known)
+            if _STATUS_RANK[medication.status] < _STATUS_RANK[known.status]
+            else (known, medication)
+        )
+        merged[medication.name] = winner.model_copy(
+            update={"rxnorm": winner.rxnorm or other.rxnorm, "text": winner.text or other.text}
+        )
+    return list(merged.values())
+
+
+def _merge_findings(findings: list[Finding]) -> list[Finding]:
+    """De-duplicate, sort (kind, gene, position, HGVS) and renumber f1..fn.
+
+    Variants are the same when gene + protein change or chrom/pos/ref/alt (same build) agree. The
+    record with coordinates from a VCF or MAF wins; its empty fields (origin, HGVS, gene, VAF)
+    are filled from the other. Other findings are the same when their content agrees.
+    """
+    kept: list[Finding] = []
+    index: dict[tuple[Any, ...], int] = {}
+    for finding in findings:
+        keys = _finding_keys(finding)
+        at = next((index[k] for k in keys if k in index), None)
+        if at is None:
+            at = len(kept)
+            kept.append(finding)
+        elif isinstance(finding, VariantFinding) and isinstance(kept[at], VariantFinding):
+            kept[at] = _merge_variants(cast(VariantFinding, kept[at]), finding)
+        for key in _finding_keys(kept[at]):
+            index.setdefault(key, at)
+    kept.sort(key=_sort_key)
+    return [f.model_copy(update={"id": f"f{i}"}) for i, f in enumerate(kept, start=1)]
+
+
+def _finding_keys(finding: Finding) -> list[tuple[Any, ...]]:
+    from integrome.normalize.variants import normalize_chrom, short_protein
+
+    if not isinstance(finding, VariantFinding):
+        content = finding.model_dump(mode="json", exclude={"id", "provenance", "source"})
+        return [("content", json.dumps(content, sort_keys=True))]
+    keys: list[tuple[Any, ...]] = []
+    protein = short_protein(finding.hgvs_p) if finding.hgvs_p else None
+    if finding.gene and protein:
+        keys.append(("protein", finding.gene.upper(), protein))
+    if finding.chrom and finding.pos and finding.ref and finding.alt:
+        keys.append(
+            ("position", finding.build, normalize_chrom(finding.chrom), finding.pos, finding.ref, finding.alt)
+        )
+    if not keys:
+        content = finding.model_dump(mode="json", exclude={"id", "provenance", "source"})
+        keys.append(("content", json.dumps(content, sort_keys=True)))
+    return keys
+
+
+def _rank(finding: VariantFinding) -> tuple[bool, bool]:
+    return finding.source in ("vcf", "maf"), finding.pos is not None
+
+
+def _merge_variants(known: VariantFinding, new: VariantFinding) -> VariantFinding:
+    winner, other = (new, known) if _rank(new) > _rank(known) else (known, new)
+    filled: dict[str, Any] = {
+        name: getattr(other, name)
+        for name in ("gene", "hgvs_c", "hgvs_p", "vaf", "depth", "consequence", "exon")
+        if getattr(winner, name) is None and getattr(other, name) is not None
+    }
+    if winner.origin == "unknown" and other.origin != "unknown":
+        filled["origin"] = other.origin
+    if winner.zygosity == "unknown" and other.zygosity != "unknown":
+        filled["zygosity"] = other.zygosity
+    if winner.pos is None and other.pos is not None:
+        filled.update(chrom=other.chrom, pos=other.pos, ref=other.ref, alt=other.alt, build=other.build)
+    return winner.model_copy(update=filled) if filled else winner
+
+
+def _sort_key(finding: Finding) -> tuple[str, str, int, str, str]:
+    name = getattr(finding, "gene", None) or getattr(finding, "biomarker", None) or ""
+    position = getattr(finding, "pos", None) or 0
+    hgvs = getattr(finding, "hgvs_c", None) or getattr(finding, "hgvs_p", None) or ""
+    content = finding.model_dump_json(exclude={"id"})
+    return finding.kind, name, position, hgvs, content
+
+
+def _unique(items: list[Any], key: Callable[[Any], tuple[Any, ...]]) -> list[Any]:
+    seen: dict[tuple[Any, ...], Any] = {}
+    for item in items:
+        seen.setdefault(key(item), item)
+    return list(seen.values())
+
+
+def _genotype_key(call: GenotypeCall) -> tuple[Any, ...]:
+    return call.gene, call.diplotype, call.allele, call.present, call.phenotype, call.activity_score
+
+
+def _site_key(site: SiteGenotype) -> tuple[Any, ...]:
+    return site.build, site.chrom, site.pos, site.ref, tuple(site.alts), tuple(site.alleles)
+
+
+def _coding_key(coding: Coding) -> tuple[Any, ...]:
+    return coding.system, coding.code

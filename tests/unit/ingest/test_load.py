@@ -1,0 +1,314 @@
+"""Reading a patient's files and merging them into one profile."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from integrome.errors import InputError
+from integrome.ingest._result import IngestResult, PatientFacts
+from integrome.ingest.load import IngestOptions, load_inputs, merge_results, read_input
+from integrome.model import (
+    BiomarkerFinding,
+    Diagnosis,
+    Finding,
+    GenotypeCall,
+    InputDocument,
+    Medication,
+    NegativeFinding,
+    PatientProfile,
+    VariantFinding,
+)
+from integrome.normalize.variants import short_protein
+
+CASES = "cases"
+
+
+def part(name: str, **fields: object) -> IngestResult:
+    document = InputDocument(name=name, format="notes", sha256=name.encode().hex().ljust(64, "0"), size=1)
+    return IngestResult(document=document, **fields)  # type: ignore[arg-type]
+
+
+def variant(source: str, **fields: object) -> VariantFinding:
+    return VariantFinding(id=f"{source}-1", source=source, **fields)  # type: ignore[arg-type]
+
+
+# --- merge rules ---------------------------------------------------------------------------
+
+
+def test_first_stated_patient_facts_are_kept_and_partial_birth_dates_agree() -> None:
+    profile = merge_results(
+        [
+            part("a.txt", patient=PatientFacts(birth_date="1961")),
+            part("b.json", patient=PatientFacts(id="MRN-1", sex="female", birth_date="1961-04-02")),
+            part("c.json", patient=PatientFacts(id="MRN-1", sex="unknown")),
+        ]
+    )
+    assert (profile.patient.id, profile.patient.sex, profile.patient.birth_date) == (
+        "MRN-1",
+        "female",
+        "1961-04-02",
+    )
+
+
+def test_conflicting_patient_ids_name_both_files() -> None:
+    with pytest.raises(InputError, match=r"b\.json: patient id 'MRN-2' differs from 'MRN-1' in a\.json"):
+        merge_results(
+            [
+                part("a.json", patient=PatientFacts(id="MRN-1")),
+                part("b.json", patient=PatientFacts(id="MRN-2")),
+            ]
+        )
+
+
+def test_conflicting_sexes_are_refused() -> None:
+    with pytest.raises(InputError, match=r"sex 'male' differs from 'female' in a\.json"):
+        merge_results(
+            [
+                part("a.json", patient=PatientFacts(sex="female")),
+                part("b.json", patient=PatientFacts(sex="male")),
+            ]
+        )
+
+
+def test_conflicting_birth_dates_are_refused() -> None:
+    with pytest.raises(InputError, match="birth date '1962-01-01' differs"):
+        merge_results(
+            [
+                part("a.json", patient=PatientFacts(birth_date="1961-04-02")),
+                part("b.json", patient=PatientFacts(birth_date="1962-01-01")),
+            ]
+        )
+
+
+def test_patient_without_stated_id_gets_a_stable_pseudonym() -> None:
+    first = merge_results([part("a.txt"), part("b.vcf")]).patient.id
+    assert first.startswith("anon-")
+    assert len(first) == len("anon-") + 12
+    assert merge_results([part("b.vcf"), part("a.txt")]).patient.id == first
+    assert merge_results([part("c.vcf")]).patient.id != first
+
+
+def test_medication_in_several_sources_takes_the_most_current_status() -> None:
+    stopped = Medication(name="irinotecan", status="stopped", text="Irinotecan (FOLFIRI)", rxnorm="51499")
+    planned = Medication(name="irinotecan", status="planned", source="notes")
+    active = Medication(name="warfarin", status="active")
+    also_stopped = Medication(name="warfarin", status="stopped", rxnorm="11289")
+    profile = merge_results(
+        [part("a.json", medications=[stopped, active]), part("b.txt", medications=[planned, also_stopped])]
+    )
+    irinotecan, warfarin = profile.patient.medications
+    assert (irinotecan.status, irinotecan.source, irinotecan.rxnorm, irinotecan.text) == (
+        "planned",
+        "notes",
+        "51499",
+        "Irinotecan (FOLFIRI)",
+    )
+    assert (warfarin.status, warfarin.rxnorm) == ("active", "11289")
+
+
+def test_same_diagnosis_code_is_kept_once_and_gains_its_oncotree_code() -> None:
+    plain = Diagnosis(system="icd-10-cm", code="C18.7", display="Sigmoid colon cancer")
+    mapped = Diagnosis(
+        system="icd-10-cm", code="C18.7", display="Malignant neoplasm of sigmoid colon", oncotree="COAD"
+    )
+    (diagnosis,) = merge_results(
+        [part("a.txt", diagnoses=[plain]), part("b.json", diagnoses=[mapped])]
+    ).patient.diagnoses
+    assert (diagnosis.display, diagnosis.oncotree) == ("Sigmoid colon cancer", "COAD")
+
+
+def test_variant_stated_twice_keeps_the_vcf_record_and_the_known_origin() -> None:
+    from_report = variant(
+        "fhir", gene="KRAS", hgvs_p="p.G12C", origin="somatic", hgvs_c="NM_004985.5:c.34G>T"
+    )
+    from_vcf = variant(
+        "vcf",
+        gene="KRAS",
+        hgvs_p="p.Gly12Cys",
+        chrom="chr12",
+        pos=25245351,
+        ref="C",
+        alt="A",
+        build="GRCh38",
+        vaf=0.3,
+    )
+    (merged,) = merge_results(
+        [part("report.json", findings=[from_report]), part("t.vcf", findings=[from_vcf])]
+    ).findings
+    assert isinstance(merged, VariantFinding)
+    assert (merged.source, merged.pos, merged.origin, merged.vaf, merged.hgvs_c) == (
+        "vcf",
+        25245351,
+        "somatic",
+        0.3,
+        "NM_004985.5:c.34G>T",
+    )
+
+
+def test_same_position_without_annotation_is_one_variant() -> None:
+    annotated = variant("fhir", gene="EGFR", chrom="chr7", pos=55191822, ref="T", alt="G", build="GRCh38")
+    bare = variant("vcf", chrom="7", pos=55191822, ref="T", alt="G", build="GRCh38", zygosity="heterozygous")
+    (merged,) = merge_results([part("a.json", findings=[annotated]), part("b.vcf", findings=[bare])]).findings
+    assert isinstance(merged, VariantFinding)
+    assert (merged.source, merged.gene, merged.zygosity) == ("vcf", "EGFR", "heterozygous")
+
+
+def test_findings_are_sorted_and_renumbered() -> None:
+    tp53 = variant(
+        "vcf", gene="TP53", hgvs_p="p.Arg273His", chrom="chr17", pos=7673802, ref="C", alt="T", build="GRCh38"
+    )
+    kras = variant(
+        "vcf", gene="KRAS", hgvs_p="p.Gly12Cys", chrom="chr12", pos=25245351, ref="C", alt="A", build="GRCh38"
+    )
+    msi = BiomarkerFinding(id="x", source="notes", biomarker="MSI", value="MSS", status="negative")
+    msi_again = BiomarkerFinding(id="y", source="fhir", biomarker="MSI", value="MSS", status="negative")
+    alk = NegativeFinding(id="z", source="fhir", gene="ALK", alteration="fusion")
+    findings = merge_results(
+        [part("a", findings=[tp53, msi, alk]), part("b", findings=[kras, msi_again])]
+    ).findings
+    assert [(f.id, f.kind, getattr(f, "gene", None) or getattr(f, "biomarker", None)) for f in findings] == [
+        ("f1", "biomarker", "MSI"),
+        ("f2", "negative", "ALK"),
+        ("f3", "variant", "KRAS"),
+        ("f4", "variant", "TP53"),
+    ]
+
+
+def test_merge_is_independent_of_input_order_for_findings() -> None:
+    a = part("a", findings=[variant("vcf", gene="BRAF", hgvs_p="p.Val600Glu")])
+    b = part("b", findings=[variant("notes", gene="TP53", hgvs_p="p.Arg248Gln")])
+    assert merge_results([a, b]).findings == merge_results([b, a]).findings
+
+
+def test_genotypes_and_phenotypes_are_not_repeated() -> None:
+    call = GenotypeCall(gene="UGT1A1", diplotype="*28/*28", source="fhir", provenance="a#1")
+    same = GenotypeCall(gene="UGT1A1", diplotype="*28/*28", source="fhir", provenance="b#2")
+    profile = merge_results([part("a", genotypes=[call]), part("b", genotypes=[same])])
+    assert profile.genotypes == [call]
+
+
+def test_warnings_and_inputs_of_every_file_are_kept() -> None:
+    profile = merge_results(
+        [part("a.txt", warnings=["a.txt:line 2: x"]), part("b.txt", warnings=["b.txt: y"])]
+    )
+    assert profile.warnings == ["a.txt:line 2: x", "b.txt: y"]
+    assert [d.name for d in profile.inputs] == ["a.txt", "b.txt"]
+
+
+def test_no_inputs_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="no input files given"):
+        load_inputs([], IngestOptions())
+
+
+# --- reading files -------------------------------------------------------------------------
+
+
+def test_read_input_dispatches_on_content_not_name(tmp_path: Path) -> None:
+    path = tmp_path / "record.txt"
+    path.write_text(json.dumps({"resourceType": "Patient", "id": "p", "gender": "male"}), encoding="utf-8")
+    result = read_input(path, IngestOptions())
+    assert (result.document.format, result.patient.sex) == ("fhir", "male")
+
+
+def test_same_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"resourceType": "Patient", "id": "p"}), encoding="utf-8")
+    copy = tmp_path / "copy.json"
+    copy.write_bytes(path.read_bytes())
+    profile = load_inputs([path, copy], IngestOptions())
+    assert [d.name for d in profile.inputs] == ["p.json"]
+    assert any("copy.json: same content as p.json" in w for w in profile.warnings)
+
+
+def test_phenopacket_and_fhir_of_the_same_patient_merge(tmp_path: Path, shared_data: Path) -> None:
+    packet = shared_data / "phenopackets" / "ACBD6__PMID_37951597_Family_10_Subject_1.json"
+    record = tmp_path / "record.json"
+    record.write_text(
+        json.dumps(
+            {"resourceType": "Patient", "identifier": [{"value": "Family 10 Subject 1"}], "gender": "female"}
+        )
+    )
+    profile = load_inputs([packet, record], IngestOptions())
+    assert (profile.patient.id, profile.patient.sex) == ("Family 10 Subject 1", "female")
+    assert [d.format for d in profile.inputs] == ["phenopacket", "fhir"]
+    assert any(getattr(f, "gene", None) == "ACBD6" for f in profile.findings)
+
+
+# --- the public acceptance cases -----------------------------------------------------------
+
+
+def load_case(shared_acceptance: Path, case: str) -> PatientProfile:
+    folder = shared_acceptance / CASES / case
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "expected.json")
+    return load_inputs(files, IngestOptions())
+
+
+def genes_of(findings: list[Finding]) -> set[tuple[str, str | None]]:
+    return {
+        (f.gene or "", short_protein(f.hgvs_p) if f.hgvs_p else None)
+        for f in findings
+        if isinstance(f, VariantFinding)
+    }
+
+
+def statuses(profile: PatientProfile) -> dict[str, str]:
+    return {m.name: m.status for m in profile.patient.medications}
+
+
+def test_case_01_lung_adenocarcinoma_with_pd_l1_alk_and_kras(shared_acceptance: Path) -> None:
+    profile = load_case(shared_acceptance, "01-nsclc-kras-g12c")
+    assert profile.patient.id == "SYN-PUB-0001"
+    assert "LUAD" in {d.oncotree for d in profile.patient.diagnoses}
+    biomarkers = {
+        (f.biomarker, f.status, f.numeric) for f in profile.findings if isinstance(f, BiomarkerFinding)
+    }
+    assert ("PD-L1", "positive", 20.0) in biomarkers
+    assert ("ALK", "negative", None) in biomarkers
+    assert any(isinstance(f, NegativeFinding) and f.gene == "ALK" for f in profile.findings)
+    assert statuses(profile)["carboplatin"] == "stopped"
+    assert {("KRAS", "G12C"), ("TP53", "R273H")} <= genes_of(profile.findings)
+    assert [f.id for f in profile.findings] == [f"f{i}" for i in range(1, len(profile.findings) + 1)]
+
+
+def test_case_02_colon_cancer_is_mismatch_repair_proficient(shared_acceptance: Path) -> None:
+    profile = load_case(shared_acceptance, "02-crc-braf-v600e")
+    assert "COAD" in {d.oncotree for d in profile.patient.diagnoses}
+    mmr = [f for f in profile.findings if isinstance(f, BiomarkerFinding) and f.biomarker == "MMR"]
+    assert mmr
+    assert {f.status for f in mmr} == {"negative"}
+    assert ("BRAF", "V600E") in genes_of(profile.findings)
+
+
+def test_case_03_gist_on_imatinib_with_kit_d816v(shared_acceptance: Path) -> None:
+    profile = load_case(shared_acceptance, "03-gist-kit-d816v-imatinib-resistance")
+    assert "GIST" in {d.oncotree for d in profile.patient.diagnoses}
+    assert statuses(profile)["imatinib"] == "active"
+    assert ("KIT", "D816V") in genes_of(profile.findings)
+
+
+def test_case_04_escitalopram_active_and_cyp2c19_sites_read(shared_acceptance: Path) -> None:
+    profile = load_case(shared_acceptance, "04-depression-escitalopram-cyp2c19-um")
+    assert statuses(profile)["escitalopram"] == "active"
+    assert profile.sites
+    assert [d.format for d in profile.inputs] == ["fhir", "notes", "vcf"]
+
+
+def test_case_05_ugt1a1_outside_call_and_fluoropyrimidine_history(shared_acceptance: Path) -> None:
+    profile = load_case(shared_acceptance, "05-crc-irinotecan-ugt1a1-outside-call")
+    assert ("UGT1A1", "*28/*28") in {(g.gene, g.diplotype) for g in profile.genotypes}
+    medications = statuses(profile)
+    assert (medications["irinotecan"], medications["capecitabine"]) == ("planned", "stopped")
+    assert medications["bevacizumab"] == "planned"
+    oncotree = {d.oncotree for d in profile.patient.diagnoses} - {None}
+    assert oncotree == {"COAD"}
+    assert profile.sites
+
+
+def test_case_06_hla_b_5701_positive_and_abacavir_planned(shared_acceptance: Path) -> None:
+    profile = load_case(shared_acceptance, "06-hiv-abacavir-hla-b5701")
+    assert ("HLA-B", "*57:01", True) in {(g.gene, g.allele, g.present) for g in profile.genotypes}
+    assert statuses(profile)["abacavir"] == "planned"
+    assert (profile.patient.sex, profile.patient.birth_date) == ("male", "1991-04-23")
