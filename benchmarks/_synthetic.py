@@ -12,6 +12,7 @@ the given positions, replacing a random record at the same position if there is 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import random
 import shutil
@@ -69,10 +70,11 @@ def ensure_synthetic_wgs(
     """
     if not path.is_absolute():
         path = DATA_DIR / path
-    site_list = sorted({(c, p, r, a) for c, p, r, a in sites}, key=lambda s: (_chrom_rank(s[0]), s[1]))
-    for chrom, pos, _, _ in site_list:
+    unique = {(c, p, r, a) for c, p, r, a in sites}
+    for chrom, pos, _, _ in unique:
         if chrom not in GRCH38_LENGTHS or not 0 < pos <= GRCH38_LENGTHS[chrom]:
             raise ValueError(f"site {chrom}:{pos} is not on a GRCh38 primary chromosome")
+    site_list = sorted(unique, key=lambda s: (_chrom_rank(s[0]), s[1]))
     stamp = _stamp(n_records, site_list)
     index = Path(f"{path}.tbi")
     if path.exists() and index.exists() and _stamp_of(path) == stamp:
@@ -95,8 +97,6 @@ def _stamp(n_records: int, sites: list[tuple[str, int, str, str]]) -> str:
 
 
 def _stamp_of(path: Path) -> str | None:
-    import gzip
-
     with gzip.open(path, "rt") as handle:
         for line in handle:
             if not line.startswith("##"):
@@ -205,7 +205,7 @@ def _write_bgzf(path: Path, lines: Iterator[str]) -> None:
         return
     from pysam.libcbgzf import BGZFile
 
-    with BGZFile(str(path), "wb") as out:
+    with BGZFile(str(path), "wb", None) as out:
         for line in lines:
             chunk.append(line)
             if len(chunk) == 20000:

@@ -76,7 +76,6 @@ class VcfHeader:
     meta: tuple[tuple[str, str], ...]
     """(key, value) of every `##key=value` line, in order."""
     info: dict[str, dict[str, str]]
-    format: dict[str, dict[str, str]]
     contigs: dict[str, dict[str, str]]
     samples: tuple[str, ...]
     n_lines: int
@@ -86,7 +85,8 @@ class VcfHeader:
     tumor_sample: str | None = None
     normal_sample: str | None = None
     panel_genes: tuple[str, ...] | None = None
-    _values: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    by_key: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    """Values of `##key=` lines, grouped by key."""
 
     @property
     def n_columns(self) -> int:
@@ -94,7 +94,7 @@ class VcfHeader:
 
     def values(self, key: str) -> list[str]:
         """All values of `##key=` lines."""
-        return self._values.get(key, [])
+        return self.by_key.get(key, [])
 
     def origin(self, role: Origin) -> Origin:
         """File-level origin: caller conventions in the header, then `role`, then weaker hints.
@@ -156,7 +156,6 @@ def parse_header(lines: Sequence[str], file: str) -> VcfHeader:
     meta: list[tuple[str, str]] = []
     values: dict[str, list[str]] = {}
     info: dict[str, dict[str, str]] = {}
-    fmt: dict[str, dict[str, str]] = {}
     contigs: dict[str, dict[str, str]] = {}
     for number, raw in enumerate(lines[:-1], start=1):
         line = raw.rstrip("\r\n")
@@ -171,11 +170,12 @@ def parse_header(lines: Sequence[str], file: str) -> VcfHeader:
             continue
         meta.append((key, value))
         values.setdefault(key, []).append(value)
-        if key in ("INFO", "FORMAT", "contig"):
+        if key in ("INFO", "FORMAT", "FILTER", "contig"):
             attrs = _attributes(value)
             if "ID" not in attrs:
                 raise InputError(file, f"line {number}", f"##{key} line has no ID=")
-            {"INFO": info, "FORMAT": fmt, "contig": contigs}[key][attrs["ID"]] = attrs
+            if key in ("INFO", "contig"):
+                (info if key == "INFO" else contigs)[attrs["ID"]] = attrs
     samples = _columns(lines[-1].rstrip("\r\n"), file, len(lines))
     csq = info.get("CSQ", {}).get("Description", "")
     csq_match = _CSQ_FORMAT.search(csq)
@@ -188,7 +188,6 @@ def parse_header(lines: Sequence[str], file: str) -> VcfHeader:
     return VcfHeader(
         meta=tuple(meta),
         info=info,
-        format=fmt,
         contigs=contigs,
         samples=samples,
         n_lines=len(lines),
@@ -197,7 +196,7 @@ def parse_header(lines: Sequence[str], file: str) -> VcfHeader:
         tumor_sample=_first(values.get("tumor_sample")),
         normal_sample=_first(values.get("normal_sample")),
         panel_genes=_panel_genes(values.get("panel_genes", []) + values.get("targets", [])),
-        _values=values,
+        by_key=values,
     )
 
 

@@ -60,7 +60,7 @@ class Record:
     def carried(self) -> list[int]:
         """ALT allele indexes (1-based) the sample carries; every ALT when there is no genotype."""
         if self.gt is None:
-            return [i for i, alt in enumerate(self.alts, start=1) if alt != "."]
+            return list(range(1, len(self.alts) + 1))
         return sorted({a for a in self.gt if a is not None and a > 0})
 
     def bases(self) -> list[str | None]:
@@ -156,12 +156,10 @@ def _exon(rank: str | None) -> int | None:
 
 
 def _protein(text: str | None) -> str | None:
+    """Three-letter HGVS without the protein accession; text that does not parse is kept as written."""
     if not text or text in {".", "-"}:
         return None
-    body = unquote(text.strip())
-    if ":" in body:
-        body = body.rsplit(":", 1)[1]
-    return three_letter_protein(body) or body
+    return three_letter_protein(text) or unquote(text.strip()).rsplit(":", 1)[-1]
 
 
 def _coding(text: str | None, transcript: str | None) -> str | None:

@@ -3,7 +3,8 @@
 Reading is streaming: a byte-level pre-filter (`_vcf_scan`) picks the records that matter and
 only those are parsed in full (`_vcf_record`), so a 4.5-million-record genome is read in a few
 seconds (PERFORMANCE.md). With `targeted=True` and a tabix/CSI index, only the sites of interest
-are fetched.
+are fetched and reported (for pharmacogenomics, where nothing else matters); without an index
+the file is streamed as usual.
 
 What is reported:
 - somatic or unknown-origin files: every PASS record with a non-reference call, one finding per
@@ -55,6 +56,7 @@ from integrome.normalize.variants import normalize_chrom
 __all__ = ["VcfOptions", "read_vcf"]
 
 _SYMBOLIC_GVCF = frozenset({"<NON_REF>", "<*>"})
+"""gVCF's "any other allele" placeholders: not variants, so not counted as uninterpreted."""
 
 
 @dataclass(frozen=True)
@@ -117,14 +119,15 @@ class _Collector:
         for allele in carried:
             alt = record.alts[allele - 1]
             if alt == "*" or alt.startswith("<") or "[" in alt or "]" in alt:
-                self.symbolic += alt not in _SYMBOLIC_GVCF and alt != "*"
+                if alt != "*" and alt not in _SYMBOLIC_GVCF:
+                    self.symbolic += 1
                 continue
             annotation = ctx.parser.annotation(record, allele)
+            if annotation.gene:
+                self.genes_seen.add(annotation.gene)
             if ctx.gene_filter is not None and not at_site and annotation.gene not in ctx.gene_filter:
                 dropped += 1
                 continue
-            if annotation.gene:
-                self.genes_seen.add(annotation.gene)
             emitted += 1
             self.findings.append(
                 VariantFinding(
@@ -185,13 +188,8 @@ def read_vcf(path: Path, options: VcfOptions | None = None) -> IngestResult:
     kind = file_kind(path, name)
     digest = Digest(path, name)
     warnings: list[str] = []
-    if options.targeted:
-        index = _index_of(path) if kind == "vcf.gz" and is_bgzf(path) else None
-        if index is not None:
-            return _read_targeted(path, name, options, digest)
-        warnings.append(
-            f"{name}: targeted reading needs a bgzipped file with a .tbi or .csi index; read the whole file"
-        )
+    if options.targeted and kind == "vcf.gz" and is_bgzf(path) and _has_index(path):
+        return _read_targeted(path, name, options, digest)
     source: TextSource | BcfSource = BcfSource(path, name) if kind == "bcf" else TextSource(path, name, kind)
     with source:
         header = parse_header(source.header(), name)
@@ -240,12 +238,8 @@ def _context(header: VcfHeader, name: str, options: VcfOptions, warnings: list[s
     )
 
 
-def _index_of(path: Path) -> Path | None:
-    for suffix in (".tbi", ".csi"):
-        candidate = Path(f"{path}{suffix}")
-        if candidate.is_file():
-            return candidate
-    return None
+def _has_index(path: Path) -> bool:
+    return any(Path(f"{path}{suffix}").is_file() for suffix in (".tbi", ".csi"))
 
 
 def _read_targeted(path: Path, name: str, options: VcfOptions, digest: Digest) -> IngestResult:

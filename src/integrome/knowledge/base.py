@@ -68,7 +68,8 @@ class KbInfo(StrictModel):
     hotspots_by_build: dict[str, int]
     files: list[KbFileInfo]
     warnings: list[str] = []
-    pgx_sites: dict[str, int] | None = None
+    pgx_sites: dict[str, int]
+    """Positions read from germline inputs for star-allele calling, per build."""
 
 
 class KnowledgeBase:
@@ -153,10 +154,8 @@ class KnowledgeBase:
 
     def info(self) -> KbInfo:
         reviewed = sorted(r.reviewed for r in self.biomarkers)
-        pgx_sites: dict[str, int] | None = None
-        if self._pgx is not None:
-            builds: tuple[Build, ...] = ("GRCh38", "GRCh37")
-            pgx_sites = {build: len(self._pgx.sites_of_interest(build)) for build in builds}
+        builds: tuple[Build, ...] = ("GRCh38", "GRCh37")
+        pgx_sites = {build: len(self.pgx.sites_of_interest(build)) for build in builds}
         return KbInfo(
             version=self.version,
             biomarkers=len(self.biomarkers),

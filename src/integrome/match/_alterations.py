@@ -44,13 +44,13 @@ EXON_PROTEIN_RANGES: dict[tuple[str, int], tuple[int, int]] = {
 }
 """Codons wholly encoded by an exon, for variants whose input carries no exon number.
 
-EGFR exons 18-21 on RefSeq NM_005228 (NP_005219): the kinase-domain exons of the FDA-labelled
-G719X, exon 19 deletion, exon 20 insertion/T790M and L858R variants; exon 19 is c.2185-c.2283
-(CIViC variant 133, "EXON 19 DELETION"). KIT exon 11 on RefSeq NM_000222 (NP_000213) is
-c.1648-c.1774 (CIViC variant 66 gives the exon's GRCh37 span 4:55593582-55593708; variant 949,
-K550_K558del c.1648_1674del, starts on its first base); codon 592 straddles exons 11 and 12 and
-is left out. Only boundaries we could verify are listed; for other exons the matcher relies on the
-exon number in the input's annotation.
+EGFR exons 18-21 on RefSeq NM_005228 (NP_005219), as commonly reported for the kinase-domain
+exons of the FDA-labelled G719X, exon 19 deletion, exon 20 insertion/T790M and L858R variants;
+exon 19 checked against CIViC variant 133 ("EXON 19 DELETION", c.2185-c.2283). KIT exon 11 on
+RefSeq NM_000222 (NP_000213) is c.1648-c.1774: CIViC variant 66 gives the exon's GRCh37 span
+4:55593582-55593708, and variant 949 (K550_K558del, c.1648_1674del) starts on its first base.
+Codon 592 straddles exons 11 and 12 and is left out. Other exons are not listed (their
+boundaries could not be checked here): for them the matcher relies on the input's exon number.
 """
 
 _BIOMARKER_ALIASES = {"ERBB2": "HER2", "HER2NEU": "HER2", "CD274": "PDL1"}
@@ -58,11 +58,12 @@ _BIOMARKER_ALIASES = {"ERBB2": "HER2", "HER2NEU": "HER2", "CD274": "PDL1"}
 
 _BIOMARKER_GENES = {"HER2": "ERBB2", "PDL1": "CD274"}
 
-_CANONICAL_SPLICE_TERMS = frozenset({"splice_donor_variant", "splice_acceptor_variant"})
 _CANONICAL_SPLICE_HGVS_C = re.compile(r"\d[+-][12](?!\d)")
 """c.1234+1G>A / c.1235-2A>G: the invariant GT-AG dinucleotides at intron ends."""
 
 _TRUNCATING = frozenset({"nonsense", "frameshift", "start_lost"})
+_LOSS_OF_FUNCTION_CATEGORIES = _TRUNCATING | {"splice"}
+"""consequence_category's "splice" is the canonical ±1/2 donor and acceptor sites only."""
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -153,7 +154,7 @@ def _in_exons(gene: str, exons: list[int], finding: VariantFinding, change: Prot
 def _truncating(finding: VariantFinding, change: ProteinChange | None) -> bool:
     if change is not None and change.kind in _TRUNCATING:
         return True
-    if _category(finding) in _TRUNCATING or _CANONICAL_SPLICE_TERMS.intersection(_terms(finding)):
+    if _category(finding) in _LOSS_OF_FUNCTION_CATEGORIES:
         return True
     return finding.hgvs_c is not None and _CANONICAL_SPLICE_HGVS_C.search(finding.hgvs_c) is not None
 

@@ -146,6 +146,11 @@ def match_biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> BiomarkerMat
         order={finding.id: index for index, finding in enumerate(findings)},
     )
     hits = _applicable(_hits(findings, kb, context))
+    if any(hit.scope.scope == "unknown" for hit in hits):
+        warnings.append(
+            "no diagnosis maps to an OncoTree tumor type: biomarker evidence is graded as for an "
+            "unknown tumor type (tier IIC at most)"
+        )
     active = _active_drugs(profile.patient)
     resistances = [
         hit

@@ -292,6 +292,8 @@ def test_named_sample_column_is_the_one_read(tmp_path: Path) -> None:
     path = write_vcf(tmp_path, records, samples=("MOTHER", "CHILD"))
     found = variants(read_vcf(path, VcfOptions(sample="CHILD")).findings)
     assert [(f.pos, f.zygosity) for f in found] == [(200, "homozygous")]
+    found = variants(read_vcf(path, VcfOptions(sample="MOTHER")).findings)
+    assert [(f.pos, f.zygosity) for f in found] == [(100, "heterozygous")]
 
 
 def test_unknown_sample_name_fails_listing_the_samples(tmp_path: Path) -> None:
@@ -408,11 +410,11 @@ def test_targeted_reading_fetches_the_same_sites_as_a_full_scan(tmp_path: Path) 
     assert variants(targeted.findings)[0].provenance == "in.vcf.gz:chr10:94781859"
 
 
-def test_targeted_reading_without_an_index_scans_the_file_and_says_so(tmp_path: Path) -> None:
+def test_targeted_reading_without_an_index_streams_the_file(tmp_path: Path) -> None:
     path = _bgzip(write_vcf(tmp_path, ["chr10 94761900 . C T 99 PASS . GT 0/0"]), index=False)
     result = read_vcf(path, VcfOptions(sites_of_interest=SITES, targeted=True))
     assert [s.pos for s in result.sites] == [94761900]
-    assert any("needs a bgzipped file with a .tbi or .csi index" in w for w in result.warnings)
+    assert result.warnings == []
 
 
 def test_gzip_is_read_without_the_bgzip_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -426,3 +428,24 @@ def test_progress_is_reported_with_the_records_read(tmp_path: Path) -> None:
     seen: list[int] = []
     read_vcf(path, VcfOptions(progress=seen.append))
     assert seen[-1] == 2000
+
+
+def test_lean_scan_hands_on_every_non_reference_genotype_spelling(tmp_path: Path) -> None:
+    genotypes = {
+        1: "0/1:5,5",
+        2: "1/1",
+        3: "0|1:5,5",
+        4: "./1:0,5",
+        5: "0/0:9,0",
+        6: "./.:0,0",
+        7: ".",
+        8: "0:9,0",
+        9: "1:0,9",
+        10: "0/0/1:6,3",
+        11: "2/0:5,0,5",
+        12: "0|0:9,0",
+    }
+    records = [f"chr7 {pos} . A C,G 50 PASS . GT:AD {gt}" for pos, gt in genotypes.items()]
+    records.append("chr7 13 . A C 50 PASS . AD:DP 5,5:10")
+    found = variants(read_vcf(write_vcf(tmp_path, records)).findings)
+    assert sorted({f.pos for f in found}) == [1, 2, 3, 4, 9, 10, 11, 13]

@@ -149,12 +149,11 @@ def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_truncated_bcf_is_reported(tmp_path: Path) -> None:
-    plain = big_bgzipped(tmp_path).with_suffix("")
+    records = "".join(f"chr1\t{p}\t.\tA\tC\t50\tPASS\t.\tGT\t0/1\n" for p in range(1, 5001))
+    plain = write(tmp_path, HEADER.replace("#CHROM", "##contig=<ID=chr1,length=248956422>\n#CHROM") + records)
     bcf = tmp_path / "big.bcf"
-    with (
-        pysam.VariantFile(str(plain)) as source,
-        pysam.VariantFile(str(bcf), "wb", header=source.header) as out,
-    ):
+    source = pysam.VariantFile(str(plain))
+    with source, pysam.VariantFile(str(bcf), "wb", header=source.header) as out:
         for record in source:
             out.write(record)
     cut = tmp_path / "cut.bcf"

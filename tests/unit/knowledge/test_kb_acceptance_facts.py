@@ -25,7 +25,8 @@ def test_kras_g12c_nsclc_has_level_a_sotorasib_and_adagrasib_after_prior_therapy
     }
     for drug in ("sotorasib", "adagrasib"):
         record = found[(drug,)]
-        assert record.evidence_level == "A" and record.fda_approved
+        assert record.evidence_level == "A"
+        assert record.fda_approved
         assert "prior systemic therapy" in (record.setting or "")
 
 
@@ -47,7 +48,8 @@ def test_braf_v600e_crc_encorafenib_cetuximab_is_level_a(kb: KnowledgeBase) -> N
         for r in kb.for_gene("BRAF")
         if "V600E" in _names(r) and "COADREAD" in r.diseases and {"encorafenib", "cetuximab"} <= set(r.drugs)
     ]
-    assert records and all(r.evidence_level == "A" and r.direction == "sensitivity" for r in records)
+    assert records
+    assert all(r.evidence_level == "A" and r.direction == "sensitivity" for r in records)
 
 
 def test_dabrafenib_trametinib_never_applies_to_colorectal_cancer(kb: KnowledgeBase) -> None:
@@ -70,7 +72,8 @@ def test_kit_records_never_offer_avapritinib(kb: KnowledgeBase) -> None:
 def test_kit_imatinib_sensitivity_records_exclude_the_exon_17_activation_loop(kb: KnowledgeBase) -> None:
     for record in kb.for_gene("KIT"):
         if record.direction == "sensitivity" and "imatinib" in record.drugs:
-            assert record.alteration.type == "exon_mutation" and 17 not in record.alteration.exons
+            assert record.alteration.type == "exon_mutation"
+            assert 17 not in record.alteration.exons
 
 
 def test_avapritinib_gist_approval_is_for_pdgfra_exon_18(kb: KnowledgeBase) -> None:

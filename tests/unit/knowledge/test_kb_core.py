@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -67,7 +68,8 @@ def test_loading_twice_returns_the_cached_knowledge_base(kb: KnowledgeBase) -> N
 
 def test_for_gene_returns_only_that_genes_records(kb: KnowledgeBase) -> None:
     egfr = kb.for_gene("EGFR")
-    assert egfr and all(r.gene == "EGFR" for r in egfr)
+    assert egfr
+    assert all(r.gene == "EGFR" for r in egfr)
     assert kb.for_gene("NOTAGENE") == ()
 
 
@@ -79,13 +81,15 @@ def test_gene_less_records_are_biomarkers_without_a_gene(kb: KnowledgeBase) -> N
 
 def test_for_biomarker_finds_gene_bound_and_gene_less_records_by_name(kb: KnowledgeBase) -> None:
     her2 = kb.for_biomarker("her2")
-    assert her2 and {r.gene for r in her2} == {"ERBB2"}
+    assert her2
+    assert {r.gene for r in her2} == {"ERBB2"}
     assert any(r.alteration.min_value == 10 for r in kb.for_biomarker("TMB"))
 
 
 def test_hotspot_lookup_accepts_unprefixed_chromosome(kb: KnowledgeBase) -> None:
     hit = kb.hotspot("GRCh38", "12", 25245351, "C", "A")
-    assert hit is not None and (hit.gene, hit.hgvs_p) == ("KRAS", "G12C")
+    assert hit is not None
+    assert (hit.gene, hit.hgvs_p) == ("KRAS", "G12C")
     assert kb.hotspot("GRCh37", "chr12", 25245351, "C", "A") is None
 
 
@@ -98,5 +102,13 @@ def test_info_counts_records_by_direction_level_and_file(kb: KnowledgeBase) -> N
     assert info.hotspots_by_build == {"GRCh37": len(kb.hotspots) // 2, "GRCh38": len(kb.hotspots) // 2}
     assert sum(f.records for f in info.files) == len(kb.biomarkers) + len(kb.hotspots)
     assert info.citation_sources["FDA"] > 0
-    assert info.reviewed_from is not None and info.reviewed_from <= (info.reviewed_to or "")
-    assert info.pgx_sites is None
+    assert info.reviewed_from is not None
+    assert info.reviewed_from <= (info.reviewed_to or "")
+    assert info.pgx_sites["GRCh38"] > 0
+
+
+def test_pgx_knowledge_is_loaded_once_and_reused(tmp_path: Path) -> None:
+    kb = load_knowledge_base(extra_dir=tmp_path)
+    pgx = kb.pgx
+    assert kb.pgx is pgx
+    assert kb.info().pgx_sites["GRCh37"] > 0

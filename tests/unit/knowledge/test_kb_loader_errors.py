@@ -32,7 +32,7 @@ def test_valid_file_parses_and_keeps_unquoted_dates_as_strings() -> None:
 
 
 def test_invalid_yaml_names_file_and_line() -> None:
-    with pytest.raises(KnowledgeBaseError, match=r"^bad\.yaml: line 5: invalid YAML"):
+    with pytest.raises(KnowledgeBaseError, match=r"^bad\.yaml: line 6: invalid YAML"):
         parse_kb_file(HEADER + "  - id: X\n    drugs: [a, b\n    gene: KIT\n", "bad.yaml")
 
 

@@ -342,3 +342,15 @@ def test_kit_exon11_deletion_is_placed_by_protein_position() -> None:
 def test_kit_codon_straddling_exons_11_and_12_is_not_placed_in_exon11() -> None:
     alteration = Alteration(type="exon_mutation", exons=[11])
     assert not finding_matches(alteration, "KIT", variant("KIT", "p.Ser592Pro"))
+
+
+def test_canonical_splice_donor_consequence_is_loss_of_function() -> None:
+    alteration = Alteration(type="loss_of_function")
+    finding = variant("BRCA1", None, consequence="splice_donor_variant&intron_variant")
+    assert finding_matches(alteration, "BRCA1", finding)
+
+
+def test_splice_region_consequence_is_not_loss_of_function() -> None:
+    alteration = Alteration(type="loss_of_function")
+    finding = variant("BRCA1", None, consequence="splice_region_variant&intron_variant")
+    assert not finding_matches(alteration, "BRCA1", finding)

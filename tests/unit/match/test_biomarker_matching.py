@@ -117,6 +117,10 @@ def test_unknown_tumor_type_caps_tier_and_says_so() -> None:
     (therapy,) = only(result.insights, "therapy")
     assert therapy.tier == "IIC"
     assert any("tumor type is unknown" in line and "tier IA" in line for line in therapy.rationale)
+    assert result.warnings == [
+        "no diagnosis maps to an OncoTree tumor type: biomarker evidence is graded as for an "
+        "unknown tumor type (tier IIC at most)"
+    ]
 
 
 def test_record_excluding_the_tumor_type_gives_no_insight() -> None:
@@ -420,10 +424,10 @@ def test_unknown_oncotree_code_is_warned_and_graded_as_unknown_tumor_type() -> N
     )
     (therapy,) = only(result.insights, "therapy")
     assert therapy.tier == "IIC"
-    assert result.warnings == [
+    assert result.warnings[0] == (
         "diagnosis OncoTree code 'NOTACODE' is not in the packaged OncoTree release; "
         "it was left out of biomarker tiering"
-    ]
+    )
 
 
 def test_legacy_oncotree_code_is_resolved_before_tiering() -> None:
