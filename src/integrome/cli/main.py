@@ -7,6 +7,7 @@ script shim turns it into `sys.exit`. Errors meant for the user (`IntegromeError
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 from typing import Annotated
@@ -55,7 +56,12 @@ def _root(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line with `argv` (default: sys.argv[1:]) and return the exit status."""
+    """Run the command line with `argv` (default: sys.argv[1:]) and return the exit status.
+
+    Libraries' log warnings (WeasyPrint font subsetting, CSS it ignores) mean nothing to a
+    clinician: only errors are logged. Everything the user must know is in the report's warnings.
+    """
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s: %(name)s: %(message)s")
     try:
         app(args=list(argv) if argv is not None else None, prog_name="integrome")
     except SystemExit as exc:

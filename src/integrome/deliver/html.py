@@ -162,6 +162,7 @@ class ReportView:
     age: str | None
     birth_date: str | None
     generated_at: str
+    generated_short: str
     kb_version: str
     summary: str
     diagnoses: list[DiagnosisView]
@@ -218,6 +219,7 @@ def build_view(analysis: Analysis) -> ReportView:
         age=age_in_years(patient.birth_date, analysis.generated_at),
         birth_date=patient.birth_date,
         generated_at=analysis.generated_at,
+        generated_short=analysis.generated_at[:16].replace("T", " ") + " UTC",
         kb_version=analysis.kb_version,
         summary=_summary(analysis.insights),
         diagnoses=[_diagnosis_view(d) for d in patient.diagnoses],

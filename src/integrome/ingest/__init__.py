@@ -2,8 +2,8 @@
 
 `load_inputs` is the entry point for a set of files (format detected by content, parts merged);
 the per-format readers are public for callers that already know what they hold (the API posts
-FHIR JSON bodies to `read_fhir_data`). The clinical-notes reader is imported from
-`integrome.ingest.notes` directly: its NLP pipeline is loaded only when a text needs it.
+FHIR JSON bodies to `read_fhir_data`). Heavy libraries (fhir.resources, pysam, the clinical-text
+NLP pipeline) load only when a reader first needs them.
 """
 
 from integrome.ingest._result import IngestResult, PatientFacts
@@ -11,6 +11,7 @@ from integrome.ingest.detect import FormatName, detect_format
 from integrome.ingest.fhir import read_fhir, read_fhir_data
 from integrome.ingest.load import IngestOptions, load_inputs, merge_results, read_input
 from integrome.ingest.maf import read_maf
+from integrome.ingest.notes import TextExtraction, extract_text, read_notes
 from integrome.ingest.outside_calls import read_outside_calls
 from integrome.ingest.phenopacket import read_phenopacket, read_phenopacket_data
 from integrome.ingest.vcf import VcfOptions, read_vcf
@@ -20,14 +21,17 @@ __all__ = [
     "IngestOptions",
     "IngestResult",
     "PatientFacts",
+    "TextExtraction",
     "VcfOptions",
     "detect_format",
+    "extract_text",
     "load_inputs",
     "merge_results",
     "read_fhir",
     "read_fhir_data",
     "read_input",
     "read_maf",
+    "read_notes",
     "read_outside_calls",
     "read_phenopacket",
     "read_phenopacket_data",

@@ -1,4 +1,5 @@
-"""Small FHIR JSON helpers shared by the FHIR reader modules (plain dicts, no model classes).
+"""Small FHIR JSON helpers for the FHIR reader modules (plain dicts, no model classes), plus the
+gene-symbol and protein-change rules the phenopacket reader shares.
 
 The reader validates the whole document with fhir.resources once, then reads the plain JSON:
 building model objects again for every field would cost more than the validation itself
@@ -25,12 +26,22 @@ __all__ = [
     "date_part",
     "first_coding",
     "gene_symbol",
-    "has_code",
     "protein_hgvs",
+    "value_polarity",
+    "value_quantity",
 ]
 
 Json = dict[str, Any]
 LOINC = "http://loinc.org"
+# SNOMED CT 10828004 Positive / 260385009 Negative; LOINC LA9633-4 Present / LA9634-2 Absent /
+# LA6576-8 Positive. Any other coding is read by its wording.
+_POSITIVE_CODES = {"10828004", "LA9633-4", "LA6576-8"}
+_NEGATIVE_CODES = {"260385009", "LA9634-2"}
+_NEGATIVE = re.compile(
+    r"\b(not detected|undetected|negative|absent|not present|not identified|no mutations?|wild[- ]?type)\b",
+    re.I,
+)
+_POSITIVE = re.compile(r"\b(detected|positive|present|identified)\b", re.I)
 _SYMBOL = re.compile(r"^[A-Z][A-Z0-9]*(?:orf[0-9]+[A-Z0-9]*)?(?:-[A-Z0-9]+)*$")
 
 
@@ -92,10 +103,6 @@ def codings(concept: Any) -> list[Json]:
 
 def codes(concept: Any, system: str = LOINC) -> set[str]:
     return {str(c["code"]) for c in codings(concept) if c.get("system") == system and "code" in c}
-
-
-def has_code(concept: Any, *wanted: str, system: str = LOINC) -> bool:
-    return not codes(concept, system).isdisjoint(wanted)
 
 
 def cc_text(concept: Any) -> str:
@@ -178,3 +185,32 @@ def protein_hgvs(text: str | None) -> str | None:
     if body in ("p.?", "p.(?)"):
         return None
     return three_letter_protein(text) or body
+
+
+def value_polarity(obs: Json) -> bool | None:
+    """Positive/present/detected → True, negative/absent/not detected → False, else None."""
+    concept = obs.get("valueCodeableConcept")
+    found = {str(c.get("code")) for c in codings(concept)}
+    if found & _NEGATIVE_CODES:
+        return False
+    if found & _POSITIVE_CODES:
+        return True
+    if isinstance(obs.get("valueBoolean"), bool):
+        return bool(obs["valueBoolean"])
+    text = " ".join(cc_strings(concept)) or str(obs.get("valueString") or "")
+    if _NEGATIVE.search(text):
+        return False
+    if _POSITIVE.search(text):
+        return True
+    return None
+
+
+def value_quantity(holder: Json) -> tuple[float, str | None] | None:
+    """valueQuantity (or valueInteger) as (number, unit); the UCUM code is preferred to the wording."""
+    quantity = holder.get("valueQuantity")
+    if isinstance(quantity, dict) and isinstance(quantity.get("value"), int | float):
+        unit = quantity.get("code") if quantity.get("system") == "http://unitsofmeasure.org" else None
+        return float(quantity["value"]), str(unit or quantity.get("unit") or "") or None
+    if isinstance(holder.get("valueInteger"), int):
+        return float(holder["valueInteger"]), None
+    return None

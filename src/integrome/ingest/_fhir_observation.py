@@ -5,9 +5,8 @@ Genomic observations follow the HL7 Genomics Reporting IG (STU2 2022 and STU3): 
 81252-9 discrete variant, 48013-7 genomic reference sequence, 81254-5 allele start-end with
 92822-6 coordinate system, 69547-8/69551-0 ref/alt, 62374-4 assembly, 48002-0 genomic source
 class, 53034-5 allelic state, 81258-6 VAF); a genotype is 84413-4 and a haplotype 84414-2.
-Tumour biomarkers (TMB 94076-7, MSI 81695-9, HER2/ER/PR, PD-L1, MMR, IHC) are recognized by LOINC
-where the code is certain and otherwise by the test's wording. Free-text results go through the
-clinical-notes extractor. Everything else with a value is kept as a lab observation.
+Tumour biomarkers are read by `_fhir_biomarkers`. Free-text results go through the clinical-notes
+extractor. Everything else with a value is kept as a lab observation.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from integrome.ingest._fhir_biomarkers import read_biomarker
 from integrome.ingest._fhir_common import (
     LOINC,
     Collector,
@@ -28,9 +28,10 @@ from integrome.ingest._fhir_common import (
     first_coding,
     gene_symbol,
     protein_hgvs,
+    value_polarity,
+    value_quantity,
 )
 from integrome.model import (
-    BiomarkerFinding,
     Build,
     GenotypeCall,
     LabObservation,
@@ -43,7 +44,6 @@ from integrome.model import (
 __all__ = ["read_observation", "read_text_results"]
 
 _VARIANT, _GENOTYPE, _HAPLOTYPE, _REGION_STUDIED = "69548-6", "84413-4", "84414-2", "53041-0"
-_TMB, _MSI = "94076-7", "81695-9"
 _GENE_STUDIED = "48018-6"
 _COMPLEX_VARIANT_TYPE = "81263-6"
 _SKIPPED_CODES = {
@@ -74,14 +74,7 @@ _ZERO_BASED, _ONE_BASED = (
     "LA30100-4",
     "LA30102-0",
 )  # 92822-6 "0-based interval" / "1-based character" counting
-_POSITIVE_CODES = {"10828004", "52101004", "LA9633-4", "LA6576-8"}
-_NEGATIVE_CODES = {"260385009", "LA9634-2"}
 _NO_CALL = "LA18198-4"
-_NEGATIVE = re.compile(
-    r"\b(not detected|undetected|negative|absent|not present|not identified|no mutations?|wild[- ]?type)\b",
-    re.I,
-)
-_POSITIVE = re.compile(r"\b(detected|positive|present|identified)\b", re.I)
 
 # RefSeq chromosome accessions (NCBI assembly reports; PharmCAT chr_build_mapping.tsv): every
 # GRCh38 sequence is the GRCh37 one with the version incremented by one.
@@ -130,19 +123,36 @@ def read_observation(located: Located, out: Collector) -> None:
     elif _REGION_STUDIED in loinc or "region-studied" in profiles:
         for component in _components(obs).get(_GENE_STUDIED, []):
             out.cover(_component_gene(component))
-    elif not (_presence_test(located, out) or _biomarker(located, out) or _text_result(located, out)):
+    elif not (_presence_test(located, out) or read_biomarker(located, out) or _text_result(located, out)):
         _lab(located, out)
 
 
-def read_text_results(text: str, located: Located, out: Collector) -> bool:
-    """Findings stated in free text (a result string, a report conclusion); True when any were found."""
+def read_text_results(text: str, context: str, located: Located, out: Collector) -> bool:
+    """Findings stated in free text (a result string, a report conclusion); True when any were found.
+
+    Only the result text is read: a test name such as "KRAS/NRAS/BRAF mutation analysis" lists
+    what was tested, not what was found. The name (`context`) only supplies the origin of
+    findings the text leaves open: a tumour test is somatic, a germline test germline.
+    """
     from integrome.ingest.notes import extract_text
 
     extraction = extract_text(text, source="fhir", provenance=out.provenance(located))
+    origin = _origin_hint(context)
     for finding in extraction.findings:
-        out.findings.append(finding.model_copy(update={"id": out.next_id()}))
+        update: dict[str, Any] = {"id": out.next_id()}
+        if finding.origin == "unknown" and origin != "unknown":
+            update["origin"] = origin
+        out.findings.append(finding.model_copy(update=update))
     out.warnings.extend(extraction.warnings)
     return bool(extraction.findings)
+
+
+def _origin_hint(context: str) -> Origin:
+    if re.search(r"\b(germ-?line|constitutional|hereditary|inherited)\b", context, re.I):
+        return "germline"
+    if re.search(r"\b(somatic|tumou?r|neoplasm|cancer)\b", context, re.I):
+        return "somatic"
+    return "unknown"
 
 
 # --- components and values ---------------------------------------------------------------------
@@ -192,34 +202,6 @@ def _component_gene(component: Json) -> str | None:
     return None
 
 
-def _polarity(obs: Json) -> bool | None:
-    """Positive/present/detected → True, negative/absent/not detected → False, else None."""
-    concept = obs.get("valueCodeableConcept")
-    found = {str(c.get("code")) for c in codings(concept)}
-    if found & _NEGATIVE_CODES:
-        return False
-    if found & _POSITIVE_CODES:
-        return True
-    if isinstance(obs.get("valueBoolean"), bool):
-        return bool(obs["valueBoolean"])
-    text = " ".join(cc_strings(concept)) or str(obs.get("valueString") or "")
-    if _NEGATIVE.search(text):
-        return False
-    if _POSITIVE.search(text):
-        return True
-    return None
-
-
-def _quantity(holder: Json) -> tuple[float, str | None] | None:
-    quantity = holder.get("valueQuantity")
-    if isinstance(quantity, dict) and isinstance(quantity.get("value"), int | float):
-        unit = quantity.get("code") if quantity.get("system") == "http://unitsofmeasure.org" else None
-        return float(quantity["value"]), str(unit or quantity.get("unit") or "") or None
-    if isinstance(holder.get("valueInteger"), int):
-        return float(holder["valueInteger"]), None
-    return None
-
-
 # --- genomics ----------------------------------------------------------------------------------
 
 
@@ -244,7 +226,7 @@ def _variant(located: Located, out: Collector) -> None:
     if hgvs_c and ":" not in hgvs_c and transcript:
         hgvs_c = f"{transcript}:{hgvs_c}"
     protein = protein_hgvs(hgvs_p)
-    if _polarity(obs) is False:
+    if value_polarity(obs) is False:
         if gene is None:
             out.warn(located, "variant reported absent without a gene studied; not read")
             return
@@ -310,7 +292,8 @@ def _accession(accession: str) -> tuple[str | None, Build | None]:
         return None, None
     version = int(match[2])
     base = _GRCH37_VERSIONS[name]
-    build: Build | None = {base: "GRCh37", base + 1: "GRCh38"}.get(version)  # type: ignore[assignment]
+    builds: dict[int, Build] = {base: "GRCh37", base + 1: "GRCh38"}
+    build = builds.get(version)
     return f"chr{name}", build
 
 
@@ -369,7 +352,7 @@ def _zygosity(comps: dict[str, list[Json]]) -> Zygosity:
 def _vaf(comps: dict[str, list[Json]], located: Located, out: Collector) -> float | None:
     """81258-6 sample VAF as a fraction; a percentage (UCUM `%`, or a value above 1) is divided by 100."""
     for component in comps.get("81258-6", []):
-        quantity = _quantity(component)
+        quantity = value_quantity(component)
         if quantity is None:
             continue
         value, unit = quantity
@@ -455,7 +438,7 @@ def _presence_test(located: Located, out: Collector) -> bool:
     gene = gene_symbol(match[1]) if match is not None else None
     if match is None or gene is None:
         return False
-    present = _polarity(obs)
+    present = value_polarity(obs)
     if present is None:
         out.warn(located, f"{gene}{match[2]} test result is neither positive nor negative; not read")
         return True
@@ -467,230 +450,6 @@ def _presence_test(located: Located, out: Collector) -> bool:
     return True
 
 
-# --- tumour biomarkers -------------------------------------------------------------------------
-
-_MARKERS: list[tuple[str, str | None, re.Pattern[str], frozenset[str]]] = [
-    ("TMB", None, re.compile(r"mutation(al)? burden|\bTMB\b", re.I), frozenset({_TMB})),
-    ("MSI", None, re.compile(r"microsatellite|\bMSI\b", re.I), frozenset({_MSI})),
-    ("MMR", None, re.compile(r"mismatch repair|\b[dp]?MMR\b", re.I), frozenset()),
-    ("PD-L1", "CD274", re.compile(r"\bPD-?L1\b|\bCD274\b", re.I), frozenset()),
-    (
-        "HER2",
-        "ERBB2",
-        re.compile(r"\bHER-?2\b|\bERBB2\b", re.I),
-        frozenset({"85319-2", "85318-4", "48676-1"}),
-    ),
-    (
-        "ER",
-        "ESR1",
-        re.compile(r"\b[o]?estrogen receptor\b|^ER( status| IHC| \(|$)", re.I),
-        frozenset({"85337-4", "40556-3", "16112-5"}),
-    ),
-    (
-        "PR",
-        "PGR",
-        re.compile(r"\bprogesterone receptor\b|^(PR|PgR)( status| IHC| \(|$)", re.I),
-        frozenset({"85339-0", "40557-1"}),
-    ),
-]
-_IHC = re.compile(r"immunohisto|\bIHC\b|immune ?stain|immunostain", re.I)
-_ISH = re.compile(r"\b(FISH|ISH|in situ hybridi[sz]ation|SISH|CISH)\b", re.I)
-_NOT_GENES = {"IHC", "FISH", "ISH", "PCR", "NGS", "DNA", "RNA", "TPS", "CPS", "IC"}
-
-
-def _biomarker(located: Located, out: Collector) -> bool:
-    obs = located.resource
-    names = cc_strings(obs.get("code"))
-    name = " ".join(names)
-    loinc = codes(obs.get("code"))
-    method_text = f"{name} {cc_text(obs.get('method'))}"
-    notes = " ".join(str(n.get("text", "")) for n in obs.get("note", []))
-    for biomarker, gene, pattern, loinc_codes in _MARKERS:
-        if loinc & loinc_codes or any(pattern.search(n) for n in names):
-            finding = _score(biomarker, gene, obs, method_text, notes, located, out)
-            if finding is not None:
-                out.findings.append(finding)
-                return True
-            return False
-    if _IHC.search(method_text):
-        return _generic_ihc(obs, names, located, out)
-    return False
-
-
-def _method(text: str) -> str | None:
-    if _IHC.search(text):
-        return "IHC"
-    if _ISH.search(text):
-        return "ISH"
-    if re.search(r"sequencing|\bNGS\b", text, re.I):
-        return "NGS"
-    if re.search(r"\bPCR\b", text, re.I):
-        return "PCR"
-    return None
-
-
-def _result_text(obs: Json) -> str:
-    if isinstance(obs.get("valueString"), str):
-        return str(obs["valueString"])
-    return cc_text(obs.get("valueCodeableConcept"))
-
-
-def _score(
-    biomarker: str,
-    gene: str | None,
-    obs: Json,
-    method_text: str,
-    notes: str,
-    located: Located,
-    out: Collector,
-) -> BiomarkerFinding | None:
-    """Status by the scheme each marker is reported in; the reported value is always kept.
-
-    - TMB: TMB-high is ≥10 mutations/megabase (KEYTRUDA label, TMB-H indication, FDA 2020).
-    - MSI: MSI-H is positive; MSI-L is grouped with MSS (ASCP/CAP/AMP/ASCO colorectal molecular
-      biomarker guideline, Sepulveda et al., J Clin Oncol 2017). MMR: loss of any MMR protein on
-      IHC is deficient (dMMR, positive); intact/retained expression is proficient (same guideline).
-    - PD-L1: tumour proportion score or combined positive score ≥1 is positive (KEYTRUDA label:
-      NSCLC TPS ≥1%, 22C3 pharmDx); ≥50% TPS is high expression and stays positive with its number.
-    - HER2: IHC 3+ or ISH-amplified positive, 2+ equivocal, 1+ HER2-low, 0 negative (ASCO/CAP HER2
-      guideline, Wolff et al., J Clin Oncol 2018; HER2-low per the ENHERTU label, FDA 2022).
-    - ER/PR: <1% stained nuclei negative, 1-10% low positive, >10% positive (ASCO/CAP ER/PgR
-      guideline, Allison et al., J Clin Oncol 2020).
-    """
-    text = _result_text(obs)
-    quantity = _quantity(obs)
-    numeric, unit = quantity if quantity is not None else (None, None)
-    scoring: str | None = None
-    status: str = "unknown"
-    context = f"{method_text} {notes} {text}"
-    if numeric is None:
-        number = re.search(r"(\d+(?:\.\d+)?)\s*(%|mut)", text)
-        numeric = float(number[1]) if number else None
-        unit = ("%" if number[2] == "%" else "mut/Mb") if number else None
-    if biomarker == "TMB":
-        scoring, unit = "mut/Mb", "mut/Mb" if numeric is not None else None
-        status = _high_low(text) if numeric is None else "positive" if numeric >= 10 else "negative"
-    elif biomarker == "MSI":
-        lowered = text.lower()
-        if re.search(r"msi-?h\b|\bhigh\b|\bunstable\b|instability[- ]high", lowered):
-            status = "positive"
-        elif re.search(r"\bmss\b|\bstable\b|msi-?l\b|\blow\b", lowered):
-            status = "negative"
-    elif biomarker == "MMR":
-        lowered = text.lower()
-        if re.search(r"(?<!no )\b(loss|lost|deficien\w*|dmmr|absent)\b", lowered):
-            status = "positive"
-        elif re.search(r"\b(intact|proficien\w*|pmmr|retained|no loss)\b", lowered):
-            status = "negative"
-    elif biomarker == "PD-L1":
-        if re.search(r"\bCPS\b|combined positive", context, re.I):
-            scoring = "CPS"
-        elif re.search(r"\bTPS\b|tumou?r proportion", context, re.I):
-            scoring = "TPS"
-        status = ("positive" if numeric >= 1 else "negative") if numeric is not None else _yes_no(obs)
-    elif biomarker == "HER2":
-        status, scoring = _her2(text, method_text)
-        if status == "unknown":
-            status = _yes_no(obs)
-    else:
-        scoring = "% nuclei" if numeric is not None else None
-        if numeric is not None:
-            status = "negative" if numeric < 1 else "low" if numeric <= 10 else "positive"
-        else:
-            status = _yes_no(obs)
-    if status == "unknown" and numeric is None and not text:
-        return None
-    if status == "unknown":
-        out.warn(located, f"{biomarker} result {text!r} could not be graded; kept as reported")
-    value = text or (
-        f"{numeric:g}{unit if unit == '%' else ' ' + unit if unit else ''}" if numeric is not None else ""
-    )
-    return BiomarkerFinding(
-        id=out.next_id(),
-        source="fhir",
-        origin="somatic",
-        provenance=out.provenance(located),
-        biomarker=biomarker,
-        gene=gene,
-        method=_method(method_text) or ("NGS" if biomarker == "TMB" else None),
-        scoring=scoring,
-        value=value,
-        numeric=numeric,
-        unit=unit,
-        status=status,  # type: ignore[arg-type]
-    )
-
-
-def _her2(text: str, method_text: str) -> tuple[str, str | None]:
-    score = re.search(r"(?<![\d.])([0-3])\s*(\+|$)", text.strip())
-    if score is not None:
-        status = {"3": "positive", "2": "equivocal", "1": "low", "0": "negative"}[score[1]]
-        return status, "IHC 0-3+"
-    lowered = text.lower()
-    if re.search(r"\b(not|non-?)\s*amplified\b", lowered):
-        return "negative", "ISH"
-    if "amplified" in lowered:
-        return "positive", "ISH"
-    return "unknown", "ISH" if _ISH.search(method_text) else None
-
-
-def _high_low(text: str) -> str:
-    lowered = text.lower()
-    if re.search(r"\bhigh\b|-h\b", lowered):
-        return "positive"
-    if re.search(r"\blow\b|-l\b|intermediate", lowered):
-        return "negative"
-    return "unknown"
-
-
-def _yes_no(obs: Json) -> str:
-    polarity = _polarity(obs)
-    return "unknown" if polarity is None else "positive" if polarity else "negative"
-
-
-def _generic_ihc(obs: Json, names: list[str], located: Located, out: Collector) -> bool:
-    """IHC for a named protein: 'ALK (D5F3) immunohistochemistry' = Negative → ALK negative.
-
-    ALK IHC with the D5F3 clone is an FDA-approved companion diagnostic for ALK rearrangement
-    (VENTANA ALK (D5F3) CDx Assay), so a negative result also records 'no ALK fusion' by IHC.
-    """
-    tokens = [t for name in names for t in re.findall(r"[A-Za-z][A-Za-z0-9-]*", name)]
-    gene = next(
-        (g for t in tokens if t not in _NOT_GENES and not t.islower() and (g := gene_symbol(t, strict=True))),
-        None,
-    )
-    polarity = _polarity(obs)
-    if gene is None or polarity is None:
-        return False
-    provenance = out.provenance(located)
-    out.findings.append(
-        BiomarkerFinding(
-            id=out.next_id(),
-            source="fhir",
-            origin="somatic",
-            provenance=provenance,
-            biomarker=gene,
-            gene=gene,
-            method="IHC",
-            value=_result_text(obs) or ("positive" if polarity else "negative"),
-            status="positive" if polarity else "negative",
-        )
-    )
-    if gene == "ALK" and not polarity:
-        out.findings.append(
-            NegativeFinding(
-                id=out.next_id(),
-                source="fhir",
-                origin="somatic",
-                provenance=provenance,
-                gene="ALK",
-                alteration="fusion",
-                method="IHC",
-            )
-        )
-    return True
-
-
 # --- free text and everything else -------------------------------------------------------------
 
 
@@ -699,8 +458,7 @@ def _text_result(located: Located, out: Collector) -> bool:
     value = obs.get("valueString")
     if not isinstance(value, str) or not value.strip():
         return False
-    name = cc_text(obs.get("code"))
-    return read_text_results(f"{name}: {value}" if name else value, located, out)
+    return read_text_results(value, cc_text(obs.get("code")), located, out)
 
 
 def _lab(located: Located, out: Collector) -> None:
@@ -733,7 +491,7 @@ def _lab(located: Located, out: Collector) -> None:
 
 def _value(holder: Json) -> tuple[str, float | None, str | None] | None:
     """A FHIR value[x] as (text, number, UCUM unit)."""
-    quantity = _quantity(holder)
+    quantity = value_quantity(holder)
     if quantity is not None:
         number, unit = quantity
         written = holder.get("valueQuantity", {})

@@ -34,6 +34,8 @@ from integrome.model import (
     MedicationStatus,
     Origin,
 )
+from integrome.normalize.diseases import map_codings
+from integrome.normalize.drugs import Drug, canonical_drug, find_drugs
 
 __all__ = ["read_fhir", "read_fhir_data"]
 
@@ -46,8 +48,8 @@ _READ_TYPES = (
     "Observation",
     "DiagnosticReport",
 )
-_ICD10CM = ("http://hl7.org/fhir/sid/icd-10-cm",)
-_SNOMED = ("http://snomed.info/sct",)
+_ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+_SNOMED = "http://snomed.info/sct"
 _RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 _SYSTEM_NAMES = {
     "http://hl7.org/fhir/sid/icd-10-cm": "icd-10-cm",
@@ -66,11 +68,11 @@ _VOID_VERIFICATION = {"entered-in-error", "refuted"}
 def read_fhir(path: Path) -> IngestResult:
     """Read a FHIR JSON or XML file (optionally gzipped)."""
     raw = read_input_bytes(path)
+    sha256 = hashlib.sha256(raw).hexdigest()
     if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        data = _parse_xml(raw, path.name)
-    else:
-        data = parse_json(raw, path.name)
-    return _read(data, name=path.name, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))
+        # fhir.resources validated the XML while converting it; the JSON needs no second pass.
+        return _read(_parse_xml(raw, path.name), name=path.name, sha256=sha256, size=len(raw), validated=True)
+    return _read(parse_json(raw, path.name), name=path.name, sha256=sha256, size=len(raw))
 
 
 def read_fhir_data(data: dict[str, Any], *, name: str) -> IngestResult:
@@ -90,7 +92,7 @@ def _parse_xml(raw: bytes, name: str) -> Json:
     extension), and the parser neither resolves entities nor touches the network.
     """
     from fhir.resources.R4B import get_fhir_model_class
-    from lxml import etree  # type: ignore[import-untyped]
+    from lxml import etree  
     from pydantic import ValidationError
 
     parser = etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True)
@@ -118,10 +120,11 @@ def _parse_xml(raw: bytes, name: str) -> Json:
     return dumped
 
 
-def _read(data: Any, *, name: str, sha256: str, size: int) -> IngestResult:
+def _read(data: Any, *, name: str, sha256: str, size: int, validated: bool = False) -> IngestResult:
     if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
         raise InputError(name, "/", "expected a FHIR resource (a JSON object with resourceType)")
-    _validate(data, name)
+    if not validated:
+        _validate(data, name)
     document = InputDocument(name=name, format="fhir", sha256=sha256, size=size)
     resources = list(_resources(data, name))
     index = _Index(data, resources)
@@ -317,8 +320,6 @@ def _diagnosis(located: Located) -> Diagnosis | None:
     is ICD-10-CM, else SNOMED CT, else the first other coding, else the text; OncoTree is mapped
     from every coding and the text, and the most specific code wins.
     """
-    from integrome.normalize.diseases import map_codings
-
     condition = located.resource
     clinical = {c.get("code") for c in codings(condition.get("clinicalStatus"))}
     verification = {c.get("code") for c in codings(condition.get("verificationStatus"))}
@@ -327,9 +328,7 @@ def _diagnosis(located: Located) -> Diagnosis | None:
     concept = condition.get("code") or {}
     text = str(concept.get("text") or "")
     all_codings = [c for c in codings(concept) if c.get("code")]
-    ordered = sorted(
-        all_codings, key=lambda c: (c.get("system") not in _ICD10CM, c.get("system") not in _SNOMED)
-    )
+    ordered = sorted(all_codings, key=lambda c: (c.get("system") != _ICD10CM, c.get("system") != _SNOMED))
     wording = text or next((str(c["display"]) for c in ordered if c.get("display")), None)
     oncotree = map_codings([(str(c.get("system", "")), str(c["code"])) for c in ordered], wording)
     if ordered:
@@ -414,10 +413,8 @@ def _medication_concepts(located: Located, index: _Index, out: Collector) -> lis
     return [medication["code"]] if isinstance(medication.get("code"), dict) else []
 
 
-def _drugs(concept: Json) -> list[Any]:
+def _drugs(concept: Json) -> list[Drug]:
     """RxNorm code first, then the whole wording as one drug, then every drug named in it."""
-    from integrome.normalize.drugs import canonical_drug, find_drugs
-
     for coding in codings(concept):
         if coding.get("system") == _RXNORM and coding.get("code"):
             drug = canonical_drug(rxnorm=str(coding["code"]))
@@ -429,7 +426,7 @@ def _drugs(concept: Json) -> list[Any]:
         drug = canonical_drug(text=wording)
         if drug is not None:
             return [drug]
-    found: dict[str, Any] = {}
+    found: dict[str, Drug] = {}
     for wording in wordings:
         for drug in find_drugs(wording):
             found.setdefault(drug.name, drug)
@@ -441,8 +438,9 @@ def _report(located: Located, out: Collector) -> None:
     report = located.resource
     texts = [str(report["conclusion"])] if report.get("conclusion") else []
     texts += [cc_text(concept) for concept in report.get("conclusionCode", []) if cc_text(concept)]
+    context = " ".join([cc_text(report.get("code")), *(cc_text(c) for c in report.get("category", []))])
     for text in texts:
-        read_text_results(text, located, out)
+        read_text_results(text, context, located, out)
 
 
 def _drop_redundant_haplotypes(out: Collector) -> None:

@@ -1,9 +1,10 @@
 """Read every input of one patient and merge the parts into one `PatientProfile`.
 
-Merging is deterministic: the same files give the same profile in any order of equal content,
-findings are sorted and renumbered f1..fn, and a patient without a stated id gets a pseudonymous
-one derived from the inputs' hashes. Contradicting demographics (two ids, two sexes, two birth
-dates) across files stop the run: the files most likely belong to different people.
+Merging is deterministic: the same files in the same order give the same profile; findings are
+de-duplicated, sorted and renumbered f1..fn so their ids do not depend on the file order, and a
+patient without a stated id gets a pseudonymous one derived from the inputs' hashes.
+Contradicting demographics (two ids, two sexes, two birth dates) across files stop the run: the
+files most likely belong to different people.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from typing import Any, Literal, cast
 from integrome.errors import InputError
 from integrome.ingest._result import IngestResult
 from integrome.ingest.detect import detect_format
+from integrome.ingest.fhir import read_fhir
+from integrome.ingest.maf import read_maf
+from integrome.ingest.notes import read_notes
+from integrome.ingest.outside_calls import read_outside_calls
+from integrome.ingest.phenopacket import read_phenopacket
 from integrome.ingest.vcf import VcfOptions, read_vcf
 from integrome.model import (
     Coding,
@@ -46,21 +52,12 @@ class IngestOptions:
 
 
 def read_input(path: Path, options: IngestOptions) -> IngestResult:
-    """Detect the format of `path` by content and read it with the matching reader.
-
-    Readers other than FHIR, phenopacket and VCF are imported only when a file needs them, so a
-    run over a FHIR bundle never loads the clinical-text pipeline.
-    """
+    """Detect the format of `path` by content and read it with the matching reader."""
     kind = detect_format(path)
-    report = options.progress
-    name = path.name
+    report, name = options.progress, path.name
     if kind == "fhir":
-        from integrome.ingest.fhir import read_fhir
-
         return read_fhir(path)
     if kind == "phenopacket":
-        from integrome.ingest.phenopacket import read_phenopacket
-
         return read_phenopacket(path)
     if kind in ("vcf", "bcf"):
         vcf_options = options.vcf
@@ -68,15 +65,9 @@ def read_input(path: Path, options: IngestOptions) -> IngestResult:
             vcf_options = replace(vcf_options, progress=lambda count: report(name, count))
         return read_vcf(path, vcf_options)
     if kind == "maf":
-        from integrome.ingest.maf import read_maf
-
         return read_maf(path, progress=(lambda count: report(name, count)) if report is not None else None)
     if kind == "outside_calls":
-        from integrome.ingest.outside_calls import read_outside_calls
-
         return read_outside_calls(path)
-    from integrome.ingest.notes import read_notes
-
     return read_notes(path)
 
 

@@ -193,7 +193,7 @@ def _header(line: str, file: str, number: int) -> list[str]:
 
 
 def _title(column: str) -> str:
-    return "_".join(part.upper() if part == "ncbi" else part.capitalize() for part in column.split("_"))
+    return "_".join(part.capitalize() for part in column.split("_"))
 
 
 def _clip(text: str) -> str:

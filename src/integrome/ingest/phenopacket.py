@@ -12,6 +12,7 @@ phenotype list holds present features only.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -158,11 +159,23 @@ def read_phenopacket(path: Path) -> IngestResult:
         size=len(raw),
         role="germline",
     )
-    return read_phenopacket_data(parse_json(raw, path.name), document)
+    return _read(parse_json(raw, path.name), document)
 
 
-def read_phenopacket_data(data: Any, document: InputDocument) -> IngestResult:
-    """Read an already-parsed phenopacket; `document` describes the file it came from."""
+def read_phenopacket_data(data: dict[str, Any], *, name: str) -> IngestResult:
+    """Read an already-parsed phenopacket (an API body); hashed over canonical JSON like FHIR bodies."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    document = InputDocument(
+        name=name,
+        format="phenopacket",
+        sha256=hashlib.sha256(canonical).hexdigest(),
+        size=len(canonical),
+        role="germline",
+    )
+    return _read(data, document)
+
+
+def _read(data: Any, document: InputDocument) -> IngestResult:
     name = document.name
     if not isinstance(data, dict):
         raise InputError(name, "/", "expected a Phenopacket JSON object")

@@ -155,7 +155,7 @@ class KnowledgeBase:
     def info(self) -> KbInfo:
         reviewed = sorted(r.reviewed for r in self.biomarkers)
         builds: tuple[Build, ...] = ("GRCh38", "GRCh37")
-        pgx_sites = {build: len(self.pgx.sites_of_interest(build)) for build in builds}
+        pgx_sites: dict[str, int] = {b: len(self.pgx.sites_of_interest(b)) for b in builds}
         return KbInfo(
             version=self.version,
             biomarkers=len(self.biomarkers),

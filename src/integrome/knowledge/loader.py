@@ -33,8 +33,9 @@ _CORE_NAME = "knowledge/data"
 _KINDS = ("biomarkers", "hotspots")
 _TOP_KEYS = {"kind", "source", "source_version", "defaults", "records"}
 _PSEUDO_ROOTS = ("SOLID", "ANY")
-_OWNED_ELSEWHERE = "pgx"
-"""Sub-folder of data/ (and of extra folders) that belongs to the PGx loader, hashed but not parsed."""
+_OWNED_ELSEWHERE = frozenset({"pgx", "testing", "catalog"})
+"""Sub-folders of data/ (and of extra folders) that belong to other loaders (PGx, guideline testing rules,
+the test catalog): hashed into the version but not parsed here."""
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -220,7 +221,7 @@ def _extra_files(extra: Path) -> list[_DataFile]:
 
 
 def _is_kb_yaml(rel: str) -> bool:
-    return rel.endswith((".yaml", ".yml")) and rel.split("/", 1)[0] != _OWNED_ELSEWHERE
+    return rel.endswith((".yaml", ".yml")) and rel.split("/", 1)[0] not in _OWNED_ELSEWHERE
 
 
 def _build(data_files: Sequence[_DataFile], version: str, extra: Path | None) -> KnowledgeBase:

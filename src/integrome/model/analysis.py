@@ -57,6 +57,12 @@ class TestOption(StrictModel):
     covers: list[str]
     turnaround_days: int | None = None
     companion_diagnostic: bool = False
+    closes: int | None = Field(default=None, description="how many of the recommendation's gaps it closes")
+    of: int | None = Field(default=None, description="how many gaps the recommendation has")
+    turnaround_max_days: int | None = Field(default=None, description="upper end of a turnaround range")
+    method: str | None = Field(default=None, description="ngs_panel, liquid_biopsy, ihc, fish, pcr, ...")
+    companion_drugs: list[str] = Field(default=[], description="drugs it is an FDA companion diagnostic for")
+    example: bool = Field(default=False, description="fictional test of the example catalog")
 
 
 class Insight(StrictModel):

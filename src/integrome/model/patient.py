@@ -52,6 +52,9 @@ class Diagnosis(StrictModel):
     display: str
     oncotree: str | None = None
     source: Source = "fhir"
+    stage: str | None = Field(
+        default=None, description="stage as recorded (FHIR Condition.stage summary), e.g. 'Stage IVB'"
+    )
 
 
 class Medication(StrictModel):

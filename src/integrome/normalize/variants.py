@@ -16,11 +16,15 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote
 
+from integrome.model import Build
+
 __all__ = [
     "ConsequenceCategory",
     "GenomicKey",
     "ProteinChange",
     "ProteinKind",
+    "chromosome_accession",
+    "chromosome_of_accession",
     "consequence_category",
     "genomic_key",
     "is_protein_altering",
@@ -254,6 +258,43 @@ def normalize_chrom(chrom: str) -> str:
     if bare[:3].lower() == "chr":
         bare = bare[3:]
     return _CHROM_NAMES.get(bare.upper(), chrom)
+
+
+# RefSeq accessions of the primary chromosomes (NCBI assembly reports GCF_000001405.25 and .26):
+# every GRCh38 sequence is the GRCh37 one with its version incremented by one.
+_GRCH37_VERSIONS = dict(
+    zip(
+        [*(str(n) for n in range(1, 23)), "X", "Y"],
+        [10, 11, 11, 11, 9, 11, 13, 10, 11, 10, 9, 11, 10, 8, 9, 9, 10, 9, 9, 10, 8, 10, 10, 9],
+        strict=True,
+    )
+)
+_ACCESSION = re.compile(r"^NC_0000(\d\d)\.(\d+)$")
+
+
+def chromosome_accession(chrom: str, build: Build) -> str | None:
+    """chr7 + GRCh38 → NC_000007.14, the accession HGVS g. names and FHIR genomic-ref-seq carry.
+
+    None for sequences without one shared accession per build (chrM, alt contigs).
+    """
+    name = normalize_chrom(chrom).removeprefix("chr")
+    if name not in _GRCH37_VERSIONS:
+        return None
+    number = {"X": 23, "Y": 24}.get(name) or int(name)
+    return f"NC_0000{number:02d}.{_GRCH37_VERSIONS[name] + (build == 'GRCh38')}"
+
+
+def chromosome_of_accession(accession: str) -> tuple[str | None, Build | None]:
+    """NC_0000NN.v → (chrN, build); the version tells GRCh37 from GRCh38 (None when neither)."""
+    match = _ACCESSION.match(accession.strip())
+    if match is None:
+        return None, None
+    number = int(match[1])
+    name = {23: "X", 24: "Y"}.get(number, str(number))
+    if name not in _GRCH37_VERSIONS:
+        return None, None
+    builds: dict[int, Build] = {_GRCH37_VERSIONS[name]: "GRCh37", _GRCH37_VERSIONS[name] + 1: "GRCh38"}
+    return f"chr{name}", builds.get(int(match[2]))
 
 
 def _is_sequence(allele: str) -> bool:

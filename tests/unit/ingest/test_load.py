@@ -10,6 +10,7 @@ import pytest
 from integrome.errors import InputError
 from integrome.ingest._result import IngestResult, PatientFacts
 from integrome.ingest.load import IngestOptions, load_inputs, merge_results, read_input
+from integrome.ingest.vcf import VcfOptions
 from integrome.model import (
     BiomarkerFinding,
     Diagnosis,
@@ -289,11 +290,21 @@ def test_case_03_gist_on_imatinib_with_kit_d816v(shared_acceptance: Path) -> Non
     assert ("KIT", "D816V") in genes_of(profile.findings)
 
 
-def test_case_04_escitalopram_active_and_cyp2c19_sites_read(shared_acceptance: Path) -> None:
-    profile = load_case(shared_acceptance, "04-depression-escitalopram-cyp2c19-um")
+def test_case_04_escitalopram_active_and_cyp2c19_site_read_through_vcf_options(
+    shared_acceptance: Path,
+) -> None:
+    folder = shared_acceptance / CASES / "04-depression-escitalopram-cyp2c19-um"
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "expected.json")
+    cyp2c19_star17 = ("chr10", 94761900)  # rs12248560 on GRCh38, as listed in the case VCF
+    options = IngestOptions(vcf=VcfOptions(sites_of_interest={"GRCh38": frozenset({cyp2c19_star17})}))
+    profile = load_inputs(files, options)
     assert statuses(profile)["escitalopram"] == "active"
-    assert profile.sites
-    assert [d.format for d in profile.inputs] == ["fhir", "notes", "vcf"]
+    assert [(s.chrom, s.pos, s.alleles) for s in profile.sites] == [("chr10", 94761900, ["T", "T"])]
+    assert [(d.format, d.role) for d in profile.inputs] == [
+        ("fhir", "unknown"),
+        ("notes", "unknown"),
+        ("vcf", "germline"),
+    ]
 
 
 def test_case_05_ugt1a1_outside_call_and_fluoropyrimidine_history(shared_acceptance: Path) -> None:
@@ -304,7 +315,7 @@ def test_case_05_ugt1a1_outside_call_and_fluoropyrimidine_history(shared_accepta
     assert medications["bevacizumab"] == "planned"
     oncotree = {d.oncotree for d in profile.patient.diagnoses} - {None}
     assert oncotree == {"COAD"}
-    assert profile.sites
+    assert ("vcf", "germline") in {(d.format, d.role) for d in profile.inputs}
 
 
 def test_case_06_hla_b_5701_positive_and_abacavir_planned(shared_acceptance: Path) -> None:
@@ -312,3 +323,59 @@ def test_case_06_hla_b_5701_positive_and_abacavir_planned(shared_acceptance: Pat
     assert ("HLA-B", "*57:01", True) in {(g.gene, g.allele, g.present) for g in profile.genotypes}
     assert statuses(profile)["abacavir"] == "planned"
     assert (profile.patient.sex, profile.patient.birth_date) == ("male", "1991-04-23")
+
+
+# --- bad input through the whole path ------------------------------------------------------
+
+OBSERVATION_WITHOUT_CODE = {
+    "resourceType": "Bundle",
+    "type": "collection",
+    "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p"}},
+        {"resource": {"resourceType": "Observation", "id": "o", "status": "final"}},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("bundle.json", "<html>502 Bad Gateway</html>", "bundle.json: XML but not FHIR"),
+        ("notes.json", "patient doing well", "notes.json: the name says JSON but the content is not JSON"),
+        ("data.json", json.dumps({"rows": [1, 2]}), "data.json: JSON but neither a FHIR resource"),
+        (
+            "bad.json",
+            json.dumps(OBSERVATION_WITHOUT_CODE),
+            "bad.json:/entry/1/resource: Observation.code: field required",
+        ),
+        ("empty.json", "", "empty.json: file is empty"),
+    ],
+)
+def test_bad_input_stops_with_one_line_naming_file_and_place(
+    tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_inputs([path], IngestOptions())
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_fhir_resource_of_the_wrong_type_is_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "medication.json"
+    path.write_text(json.dumps({"resourceType": "Medication", "code": {"text": "aspirin"}}), encoding="utf-8")
+    profile = load_inputs([path], IngestOptions())
+    assert profile.patient.medications == []
+    assert any(
+        w.startswith("medication.json: no patient data read: found Medication") for w in profile.warnings
+    )
+
+
+def test_progress_is_reported_with_the_file_name(shared_acceptance: Path) -> None:
+    vcf = shared_acceptance / CASES / "01-nsclc-kras-g12c" / "variants.vcf"
+    seen: list[tuple[str, int]] = []
+    load_inputs([vcf], IngestOptions(progress=lambda name, count: seen.append((name, count))))
+    assert seen
+    assert {name for name, _ in seen} == {"variants.vcf"}
+    assert seen[-1][1] > 0

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from integrome.errors import InputError
-from integrome.ingest.phenopacket import read_phenopacket
+from integrome.ingest.phenopacket import read_phenopacket, read_phenopacket_data
 from integrome.model import CopyNumberFinding, VariantFinding
 
 PACKET: dict[str, Any] = {
@@ -180,3 +180,10 @@ def test_every_shared_phenopacket_reads_and_names_its_manifest_genes(shared_data
         assert result.patient.id, row["file"]
         assert result.diagnoses, row["file"]
     assert missing == []
+
+
+def test_parsed_body_reads_like_the_file(tmp_path: Path) -> None:
+    from_file = read_phenopacket(_write(tmp_path, PACKET))
+    from_body = read_phenopacket_data(copy.deepcopy(PACKET), name="packet.json")
+    assert from_body.findings == from_file.findings
+    assert (from_body.document.format, from_body.document.role) == ("phenopacket", "germline")

@@ -1,0 +1,165 @@
+"""Guideline testing rules: which biomarkers each diagnosis should have tested, with citations.
+
+`data/testing/biomarkers.yaml` defines each guideline biomarker once (what detects it, which test
+orders it); the other files hold rules per tumor type (OncoTree codes, descendants included) that
+name those biomarkers. Together with the test catalog they make the `GapKnowledge` the gaps matcher
+reads. The format is documented in `data/testing/README.md`; every problem is a
+`KnowledgeBaseError` naming the file, line, record and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from integrome.errors import KnowledgeBaseError
+from integrome.knowledge.catalog import (
+    CatalogEntry,
+    check_assessable,
+    check_diseases,
+    load_catalog,
+    read_yaml,
+)
+from integrome.model.catalog import GuidelineBiomarker, GuidelineRule
+
+__all__ = ["TESTING_DIR", "GapKnowledge", "load_gap_knowledge", "parse_testing_file"]
+
+TESTING_DIR = "testing"
+_TOP_KEYS = {"source", "defaults", "biomarkers", "rules"}
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class GapKnowledge:
+    """Guideline biomarkers by id, the rules that ask for them, and the test catalog."""
+
+    biomarkers: Mapping[str, GuidelineBiomarker]
+    rules: tuple[GuidelineRule, ...]
+    catalog: tuple[CatalogEntry, ...]
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    name: str
+    biomarkers: tuple[tuple[GuidelineBiomarker, str], ...]
+    rules: tuple[tuple[GuidelineRule, str], ...]
+
+
+def parse_testing_file(text: str, name: str) -> tuple[list[GuidelineBiomarker], list[GuidelineRule]]:
+    """Validate one testing file on its own (references between files are checked at load)."""
+    parsed = _parse(text, name)
+    return [b for b, _ in parsed.biomarkers], [r for r, _ in parsed.rules]
+
+
+def _parse(text: str, name: str) -> _Parsed:
+    document, lines = read_yaml(text, name)
+    if not isinstance(document, dict):
+        raise KnowledgeBaseError(f"{name}: expected a mapping with 'biomarkers' and/or 'rules' at the top")
+    unknown = sorted(set(document) - _TOP_KEYS)
+    if unknown:
+        raise KnowledgeBaseError(f"{name}: unknown top-level key(s) {unknown}; expected {sorted(_TOP_KEYS)}")
+    defaults = document.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise KnowledgeBaseError(f"{name}: defaults: expected a mapping of values shared by all rules")
+    biomarkers = _records(document, lines, name, "biomarkers", GuidelineBiomarker, {})
+    rules = _records(document, lines, name, "rules", GuidelineRule, defaults)
+    return _Parsed(name, tuple(biomarkers), tuple(rules))
+
+
+def _records(
+    document: dict[str, Any],
+    lines: dict[str, list[int]],
+    name: str,
+    key: str,
+    model: type[M],
+    defaults: dict[str, Any],
+) -> list[tuple[M, str]]:
+    raw_records = document.get(key, [])
+    if not isinstance(raw_records, list):
+        raise KnowledgeBaseError(f"{name}: {key}: expected a list of records")
+    line_numbers = lines.get(key, [])
+    out: list[tuple[M, str]] = []
+    for index, raw in enumerate(raw_records):
+        line = f"line {line_numbers[index]}: " if index < len(line_numbers) else ""
+        where = f"{name}: {line}{key}[{index}]"
+        if not isinstance(raw, dict):
+            raise KnowledgeBaseError(f"{where}: expected a mapping of fields, found {type(raw).__name__}")
+        if "id" in raw:
+            where += f" ({raw['id']})"
+        try:
+            record = model.model_validate({**defaults, **raw})
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(part) for part in error["loc"]) or "record"
+            raise KnowledgeBaseError(f"{where}: {field}: {error['msg']}") from exc
+        out.append((record, where))
+    return out
+
+
+def _check(parsed: list[_Parsed]) -> tuple[dict[str, GuidelineBiomarker], list[GuidelineRule]]:
+    """Ids unique, references resolvable, vocabularies known: a rule that could never fire is an error."""
+    biomarkers: dict[str, GuidelineBiomarker] = {}
+    first: dict[str, str] = {}
+    for part in parsed:
+        for biomarker, where in part.biomarkers:
+            if biomarker.id in biomarkers:
+                raise KnowledgeBaseError(
+                    f"{where}: duplicate biomarker id, first defined at {first[biomarker.id]}"
+                )
+            for index, alternative in enumerate(biomarker.detect):
+                for assessable in alternative:
+                    check_assessable(assessable, f"{where}: detect.{index}")
+            biomarkers[biomarker.id] = biomarker
+            first[biomarker.id] = where
+    rules: list[GuidelineRule] = []
+    seen: dict[str, str] = {}
+    for part in parsed:
+        for rule, where in part.rules:
+            if rule.id in seen:
+                raise KnowledgeBaseError(f"{where}: duplicate rule id, first defined at {seen[rule.id]}")
+            seen[rule.id] = where
+            check_diseases(rule.diseases, f"{where}: diseases")
+            check_diseases(rule.excluded_diseases, f"{where}: excluded_diseases")
+            for index, item in enumerate(rule.biomarkers):
+                for ref in [item.biomarker, *item.when]:
+                    if ref not in biomarkers:
+                        raise KnowledgeBaseError(
+                            f"{where}: biomarkers.{index}: unknown biomarker id {ref!r}; define it in "
+                            f"{TESTING_DIR}/biomarkers.yaml"
+                        )
+                target = biomarkers[item.biomarker]
+                if item.test is not None and (item.test == "germline") != (target.origin == "germline"):
+                    raise KnowledgeBaseError(
+                        f"{where}: biomarkers.{index}: test {item.test!r} does not fit the {target.origin} "
+                        f"biomarker {target.id!r}"
+                    )
+            rules.append(rule)
+    return biomarkers, rules
+
+
+def _packaged() -> list[tuple[str, bytes]]:
+    folder = files("integrome.knowledge").joinpath("data", TESTING_DIR)
+    return sorted(
+        (f"knowledge/data/{TESTING_DIR}/{item.name}", item.read_bytes())
+        for item in folder.iterdir()
+        if item.name.endswith((".yaml", ".yml"))
+    )
+
+
+@cache
+def _guidelines(
+    named: tuple[tuple[str, bytes], ...],
+) -> tuple[dict[str, GuidelineBiomarker], list[GuidelineRule]]:
+    return _check([_parse(data.decode("utf-8"), name) for name, data in named])
+
+
+def load_gap_knowledge(extra_dir: Path | None = None) -> GapKnowledge:
+    """The packaged guideline testing rules and the test catalog (with `extra_dir`'s imported catalogs)."""
+    biomarkers, rules = _guidelines(tuple(_packaged()))
+    return GapKnowledge(biomarkers=biomarkers, rules=tuple(rules), catalog=load_catalog(extra_dir))
