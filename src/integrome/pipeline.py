@@ -32,7 +32,12 @@ __all__ = [
 DETERMINISTIC_TIMESTAMP = "2026-01-01T00:00:00Z"
 """`generated_at` in deterministic mode, so golden files and repeated runs compare byte for byte."""
 
-OUTPUT_FILES = {"json": "analysis.json", "html": "report.html", "pdf": "report.pdf"}
+OUTPUT_FILES = {
+    "json": "analysis.json",
+    "html": "report.html",
+    "pdf": "report.pdf",
+    "fhir": "fhir-bundle.json",
+}
 """Supported output formats and the file each one writes."""
 
 
@@ -112,7 +117,7 @@ def write_outputs(analysis: Analysis, out_dir: Path, formats: Collection[str]) -
     (same filesystem, so a rename cannot fail halfway through a file; targets that are folders,
     the one way a later rename could fail, are refused before anything is written).
     """
-    from integrome.deliver import dump_analysis, html_to_pdf, render_html
+    from integrome.deliver import dump_analysis, html_to_pdf, render_fhir_bundle, render_html
 
     chosen = check_formats(formats)
     if out_dir.exists() and not out_dir.is_dir():
@@ -128,6 +133,8 @@ def write_outputs(analysis: Analysis, out_dir: Path, formats: Collection[str]) -
             rendered[OUTPUT_FILES[name]] = dump_analysis(analysis).encode()
         elif name == "html":
             rendered[OUTPUT_FILES[name]] = html.encode()
+        elif name == "fhir":
+            rendered[OUTPUT_FILES[name]] = render_fhir_bundle(analysis).encode()
         else:
             rendered[OUTPUT_FILES[name]] = html_to_pdf(html)
     staging = out_dir.parent / f".{out_dir.name}.{uuid.uuid4().hex[:12]}.partial"

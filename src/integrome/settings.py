@@ -4,9 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["ExternalIssuer", "Settings", "default_data_dir", "get_settings"]
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder (platformdirs), home of the default SQLite database and secrets."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("integrome", appauthor=False))
+
+
+class ExternalIssuer(BaseModel):
+    """An identity provider whose bearer tokens the API accepts (OAuth2 / OpenID Connect).
+
+    Given as JSON in `INTEGROME_TRUSTED_ISSUERS`, e.g.
+    `[{"issuer": "https://idp.example.org", "jwks_url": "https://idp.example.org/jwks"}]`.
+    """
+
+    issuer: str
+    jwks_url: str = Field(description="https:// URL or local path of the issuer's JWK Set")
+    audience: str | None = Field(default=None, description="expected `aud`; None = the local audience")
+    algorithms: list[str] = ["RS256", "RS384", "RS512", "ES256", "ES384"]
+    role_claim: str = Field(default="integrome_role", description="claim naming the integrome role")
 
 
 class Settings(BaseSettings):
@@ -19,7 +41,30 @@ class Settings(BaseSettings):
     kb_path: Path | None = None
     """An extra knowledge-base folder layered over the packaged core (importer output)."""
     database_url: str | None = None
+    """SQLAlchemy URL; None = SQLite `integrome.db` in `data_dir` (postgresql+psycopg://… for PostgreSQL)."""
     require_shared: bool = False
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Default database, the generated token-signing secret and upload scratch space live here."""
+    jwt_secret: SecretStr | None = None
+    """HS256 key for locally issued tokens; None = generated once into `data_dir/jwt-secret` (0600)."""
+    jwt_issuer: str = "integrome"
+    jwt_audience: str = "integrome-api"
+    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    trusted_issuers: list[ExternalIssuer] = []
+    max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
+    """Largest accepted request body (all files together); larger uploads get 413."""
+    async_upload_bytes: int = Field(default=50 * 1024**2, ge=0)
+    """Uploads above this size run as background jobs (202 + job id) even without `?async=true`."""
+    job_workers: int = Field(default=2, ge=1)
+    """Threads per server process that run background analyses."""
+    log_level: str = "INFO"
+
+    def resolved_database_url(self) -> str:
+        """`database_url`, or the SQLite file in `data_dir` (the folder is created when missing)."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.data_dir / 'integrome.db'}"
 
 
 def get_settings() -> Settings:

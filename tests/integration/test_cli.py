@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import subprocess
 import sys
@@ -45,15 +46,45 @@ def test_analyze_writes_only_the_requested_formats(
     assert stdout.startswith(f"Patient {analysis.patient.id}: ")
 
 
-def test_demo_writes_json_html_and_a_real_pdf(tmp_path: Path) -> None:
+def test_demo_writes_every_format_with_a_real_pdf(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["analysis.json", "report.html", "report.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "analysis.json",
+        "fhir-bundle.json",
+        "report.html",
+        "report.pdf",
+    ]
     pdf = (out / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-")
     assert _pdf_pages(pdf) >= 1
     analysis = read_analysis(out / "analysis.json")
     assert analysis.patient.id in (out / "report.html").read_text()
+
+
+def test_markup_in_inputs_reaches_the_report_only_as_text(tmp_path: Path) -> None:
+    """A medication text and VCF INFO values carrying HTML must not become markup in report.html."""
+    bundle = json.loads((DEMO_DIR / "bundle.json").read_text())
+    for entry in bundle["entry"]:
+        if entry["resource"]["id"] == "demo-med-aspirin":
+            entry["resource"]["medicationCodeableConcept"]["text"] = "Aspirin <script>alert(1)</script> 81 mg"
+    hostile_bundle = tmp_path / "bundle.json"
+    hostile_bundle.write_text(json.dumps(bundle))
+    vcf = (DEMO_DIR / "tumor.vcf").read_text()
+    hostile_vcf = tmp_path / "tumor.vcf"
+    hostile_vcf.write_text(
+        vcf.replace("HGVSP=p.Arg248Gln", "HGVSP=<script>alert(2)</script>").replace(
+            "GENE=TP53", 'GENE=TP53"><img/src=x/onerror=alert(3)>'
+        )
+    )
+    out = tmp_path / "out"
+    assert (
+        main(["analyze", str(hostile_bundle), str(hostile_vcf), "--out", str(out), "--format", "html"]) == 0
+    )
+    html = (out / "report.html").read_text()
+    assert "<script" not in html.lower()
+    assert "<img" not in html.lower()
+    assert "Aspirin &lt;script&gt;alert(1)&lt;/script&gt; 81 mg" in html
 
 
 def _truncated_gzip(tmp_path: Path) -> Path:

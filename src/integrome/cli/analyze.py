@@ -36,7 +36,7 @@ def analyze(
         typer.Option("--out", "-o", help="Folder for the reports (created if missing).", file_okay=False),
     ],
     formats: Annotated[
-        str, typer.Option("--format", "-f", help="Comma-separated output formats: json, html, pdf.")
+        str, typer.Option("--format", "-f", help="Comma-separated output formats: json, html, pdf, fhir.")
     ] = "json,html,pdf",
     sample: Annotated[
         str | None, typer.Option(help="VCF sample to read when a VCF holds several.", show_default=False)

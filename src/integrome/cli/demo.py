@@ -15,7 +15,7 @@ def demo(
         Path, typer.Option("--out", "-o", help="Folder for the demo reports.", file_okay=False)
     ] = Path("integrome-demo"),
 ) -> None:
-    """Analyze a bundled synthetic patient and write JSON, HTML and PDF reports."""
+    """Analyze a bundled synthetic patient and write every report format (JSON, HTML, PDF, FHIR)."""
     from integrome.cli._output import print_summary, vcf_progress
     from integrome.examples import demo_inputs
     from integrome.pipeline import OUTPUT_FILES, RunOptions, run_analysis, write_outputs

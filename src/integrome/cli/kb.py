@@ -1,4 +1,4 @@
-"""`integrome kb ...`: what the knowledge base in use contains (version, sources, counts)."""
+"""`integrome kb ...`: what the knowledge base in use contains (version, sources, counts); imports."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["info", "info_lines", "kb_app"]
+__all__ = ["import_app", "import_catalog_command", "import_ctml_command", "info", "info_lines", "kb_app"]
 
 kb_app = typer.Typer(help="Knowledge base: version, sources and record counts.", no_args_is_help=True)
 
@@ -69,3 +69,84 @@ def info_lines(model: BaseModel) -> list[str]:
         else:
             lines.append(f"{label}: {value}")
     return lines
+
+
+import_app = typer.Typer(help="Import an external source into a knowledge-base folder.", no_args_is_help=True)
+kb_app.add_typer(import_app, name="import")
+
+
+@import_app.command("ctml")
+def import_ctml_command(
+    path: Annotated[Path, typer.Argument(help="A CTML trial file (JSON or YAML) or a folder of them.")],
+    kb_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--kb-dir",
+            help="Knowledge-base folder to import into; trials go to its trials/ folder "
+            "(default: INTEGROME_KB_PATH).",
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Import clinical trials written in CTML (MatchMiner); nothing is written if any file is invalid."""
+    from rich.text import Text
+
+    from integrome.cli._output import console
+    from integrome.errors import ConfigError
+    from integrome.knowledge.sources.ctml import import_ctml
+    from integrome.settings import get_settings
+
+    target = kb_dir or get_settings().kb_path
+    if target is None:
+        raise ConfigError(
+            "no knowledge-base folder to import into: pass --kb-dir DIR or set INTEGROME_KB_PATH"
+        )
+    report = import_ctml(path, target)
+    out = console()
+    out.print(
+        Text(
+            f"imported {report.trials} trials ({report.arms} arms, {report.open_arms} open) from "
+            f"{report.files} file{'' if report.files == 1 else 's'} into {report.output}"
+        )
+    )
+    for warning in report.warnings:
+        out.print(Text(f"warning: {warning}"))
+
+
+@import_app.command("catalog")
+def import_catalog_command(
+    path: Annotated[Path, typer.Argument(help="A test catalog (YAML or JSON, schema integrome.catalog/1).")],
+    kb_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--kb-dir",
+            help="Knowledge-base folder to import into; the catalog goes to its catalog/ folder "
+            "(default: INTEGROME_KB_PATH, else the user data folder integrome/kb).",
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Validate a laboratory test catalog and copy it into the knowledge base (nothing written if invalid)."""
+    from platformdirs import user_data_path
+    from rich.text import Text
+
+    from integrome.cli._output import console
+    from integrome.knowledge.catalog import import_catalog
+    from integrome.settings import get_settings
+
+    configured = kb_dir or get_settings().kb_path
+    target = configured or user_data_path("integrome") / "kb"
+    imported = import_catalog(path, target)
+    catalog = imported.catalog
+    out = console()
+    action = "updated" if imported.replaced else "imported"
+    out.print(
+        Text(
+            f"{action} catalog '{catalog.name}' version {catalog.version} ({len(catalog.tests)} tests, "
+            f"{len(catalog.providers)} providers) into {imported.path}"
+        )
+    )
+    if configured is None:
+        out.print(Text(f"analyses use it with --kb-dir {target} or INTEGROME_KB_PATH={target}"))

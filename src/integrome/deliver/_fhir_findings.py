@@ -24,6 +24,7 @@ from integrome.deliver._fhir_codes import (
     concept,
     loinc,
     profile,
+    tbd,
 )
 from integrome.model import (
     BiomarkerFinding,
@@ -41,6 +42,7 @@ __all__ = [
     "fusion_observation",
     "gene_component",
     "genotype_observation",
+    "molecular_consequence_observation",
     "negative_observation",
     "presence_observations",
     "variant_observation",
@@ -61,6 +63,13 @@ _CNV_WORDS = {
     "deep_deletion": "deep deletion",
     "neutral": "copy number neutral",
 }
+_SO_TERMS = {
+    "missense_variant": "SO:0001583",
+    "frameshift_variant": "SO:0001589",
+    "stop_gained": "SO:0001587",
+    "intron_variant": "SO:0001627",
+}
+"""Sequence Ontology ids of the consequences the IG's own examples code; others are written as text."""
 _INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 _MARKER_CODES = {
     "TMB": loinc("94076-7", "Mutations/Megabase [# Ratio] in Tumor"),
@@ -98,7 +107,7 @@ def _answer(question: str, display: str, answers: dict[str, tuple[str, str]], ke
 
 
 def _origin_component(origin: str) -> list[Json]:
-    found = _answer("48002-0", "Genomic source class [Type]", GENOMIC_SOURCE, origin)
+    found = _answer("48002-0", "Genomic source class", GENOMIC_SOURCE, origin)
     return [found] if found else []
 
 
@@ -123,7 +132,7 @@ def variant_observation(finding: VariantFinding, subject: Json, issued: str) -> 
             system = REFSEQ if transcript.startswith("N") else "http://www.ensembl.org"
             comps.append(
                 component(
-                    loinc("51958-7", "Transcript reference sequence [ID]"),
+                    loinc("51958-7", "Transcript ref sequence ID"),
                     valueCodeableConcept=concept(coding(system, transcript, transcript)),
                 )
             )
@@ -137,12 +146,40 @@ def variant_observation(finding: VariantFinding, subject: Json, issued: str) -> 
     if finding.vaf is not None:
         comps.append(
             component(
-                loinc("81258-6", "Sample variant allelic frequency [NFr]"),
+                loinc("81258-6", "Sample VAF"),
                 valueQuantity={"value": finding.vaf, "system": UCUM, "code": "1"},
             )
         )
     obs = _observation("variant", loinc("69548-6", "Genetic variant assessment"), subject, issued)
     obs["valueCodeableConcept"] = _PRESENT
+    obs["component"] = comps
+    return obs
+
+
+def molecular_consequence_observation(
+    finding: VariantFinding, variant_url: str, subject: Json, issued: str
+) -> Json | None:
+    """The variant's predicted consequence (VEP/SnpEff term) as the IG's MolecularConsequence.
+
+    STU3 moved the consequence out of the Variant (its amino-acid-change-type component is
+    retired in CGFindings.fsh) into this implication, derived from the variant.
+    """
+    if not finding.consequence:
+        return None
+    comps: list[Json] = []
+    if finding.hgvs_c:
+        comps.append(_hgvs("48004-6", "DNA change (c.HGVS)", finding.hgvs_c))
+    if finding.hgvs_p:
+        comps.append(_hgvs("48005-3", "Amino acid change (pHGVS)", finding.hgvs_p))
+    term = finding.consequence
+    value = (
+        concept(coding(SEQUENCE_ONTOLOGY, _SO_TERMS[term], term)) if term in _SO_TERMS else concept(text=term)
+    )
+    comps.append(component(tbd("feature-consequence", "Feature Consequence"), valueCodeableConcept=value))
+    obs = _observation(
+        "molecular-consequence", tbd("molecular-consequence", "Molecular Consequence"), subject, issued
+    )
+    obs["derivedFrom"] = [{"reference": variant_url}]
     obs["component"] = comps
     return obs
 
@@ -172,13 +209,13 @@ def _genomic_components(finding: VariantFinding) -> list[Json]:
         span["high"] = {"value": pos + len(ref) - 1}
     comps += [
         component(
-            loinc("48013-7", "Genomic reference sequence [ID]"),
+            loinc("48013-7", "Genomic reference sequence ID"),
             valueCodeableConcept=concept(coding(REFSEQ, accession, accession)),
         ),
         component(loinc("69547-8", "Genomic ref allele [ID]"), valueString=ref),
         component(loinc("69551-0", "Genomic alt allele [ID]"), valueString=alt),
-        component(loinc("92822-6", "Genomic coordinate system [Type]"), valueCodeableConcept=_ONE_BASED),
-        component(loinc("81254-5", "Genomic allele start-end"), valueRange=span),
+        component(loinc("92822-6", "Genomic coord system"), valueCodeableConcept=_ONE_BASED),
+        component(loinc("81254-5"), valueRange=span),
     ]
     return comps
 
@@ -223,14 +260,14 @@ def copy_number_observation(finding: CopyNumberFinding, subject: Json, issued: s
     comps = [
         gene_component(finding.gene),
         component(
-            loinc("48019-4", "DNA change type"),
+            loinc("48019-4"),
             valueCodeableConcept=concept(coding(SEQUENCE_ONTOLOGY, "SO:0001019", "copy_number_variation")),
         ),
         _variation_text(f"{finding.gene} {_CNV_WORDS[finding.call]}"),
     ]
     if finding.copy_number is not None:
         copies = finding.copy_number
-        code = loinc("82155-3", "Genomic structural variant copy number")
+        code = loinc("82155-3")
         if copies.is_integer():
             comps.append(component(code, valueQuantity={"value": int(copies), "system": UCUM, "code": "1"}))
         else:
@@ -330,4 +367,3 @@ def presence_observations(result: PgxResult, subject: Json, issued: str) -> list
         obs["component"] = [gene_component(result.gene)]
         observations.append(obs)
     return observations
-

@@ -29,6 +29,7 @@ from integrome.model import (
     Medication,
     NegativeFinding,
     PgxResult,
+    TestOption,
     VariantFinding,
 )
 
@@ -99,6 +100,20 @@ class InsightView:
     evidence_label: str | None
     findings: list[str]
     citations: list[Link]
+    options: list[OptionView]
+
+
+@dataclass(frozen=True)
+class OptionView:
+    """A catalog test, with the numbers a physician compares first: gaps closed and turnaround."""
+
+    name: str
+    provider: str
+    companion: str | None
+    example: bool
+    closes: str
+    covers: str
+    turnaround: str
 
 
 @dataclass(frozen=True)
@@ -305,6 +320,30 @@ def _insight_view(insight: Insight, finding_labels: dict[str, str]) -> InsightVi
         evidence_label=evidence,
         findings=[finding_labels.get(fid, fid) for fid in insight.finding_ids],
         citations=[_citation_link(c) for c in insight.citations],
+        options=[_option_view(o) for o in insight.options],
+    )
+
+
+def _option_view(option: TestOption) -> OptionView:
+    companion = None
+    if option.companion_drugs:
+        companion = "Companion diagnostic for " + ", ".join(option.companion_drugs)
+    elif option.companion_diagnostic:
+        companion = "Companion diagnostic"
+    closes = f"{option.closes} of {option.of}" if option.closes is not None and option.of else ""
+    turnaround = "—"
+    if option.turnaround_days is not None:
+        high = option.turnaround_max_days
+        span = f"{option.turnaround_days}–{high}" if high and high != option.turnaround_days else ""
+        turnaround = f"{span or option.turnaround_days} days"
+    return OptionView(
+        name=option.name,
+        provider=option.provider,
+        companion=companion,
+        example=option.example,
+        closes=closes,
+        covers=", ".join(option.covers),
+        turnaround=turnaround,
     )
 
 

@@ -12,7 +12,7 @@ extractor. Everything else with a value is kept as a lab observation.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from integrome.ingest._fhir_biomarkers import read_biomarker
 from integrome.ingest._fhir_common import (
@@ -33,6 +33,8 @@ from integrome.ingest._fhir_common import (
 )
 from integrome.model import (
     Build,
+    CopyNumberFinding,
+    FusionFinding,
     GenotypeCall,
     LabObservation,
     NegativeFinding,
@@ -40,6 +42,7 @@ from integrome.model import (
     VariantFinding,
     Zygosity,
 )
+from integrome.normalize.variants import chromosome_of_accession
 
 __all__ = ["read_observation", "read_text_results"]
 
@@ -64,7 +67,11 @@ _SKIPPED_PROFILES = {
 }
 _BUILD_CODES: dict[str, Build] = {"LA14029-5": "GRCh37", "LA26806-2": "GRCh38"}
 _ORIGIN_CODES: dict[str, Origin] = {"LA6683-2": "germline", "LA6684-0": "somatic"}
-_ZYGOSITY_CODES: dict[str, Zygosity] = {"LA6706-1": "heterozygous", "LA6705-3": "homozygous"}
+_ZYGOSITY_CODES: dict[str, Zygosity] = {
+    "LA6706-1": "heterozygous",
+    "LA6705-3": "homozygous",
+    "LA6707-9": "hemizygous",
+}
 _ZYGOSITY_WORDS: dict[str, Zygosity] = {
     "heterozygous": "heterozygous",
     "homozygous": "homozygous",
@@ -76,16 +83,20 @@ _ZERO_BASED, _ONE_BASED = (
 )  # 92822-6 "0-based interval" / "1-based character" counting
 _NO_CALL = "LA18198-4"
 
-# RefSeq chromosome accessions (NCBI assembly reports; PharmCAT chr_build_mapping.tsv): every
-# GRCh38 sequence is the GRCh37 one with the version incremented by one.
-_GRCH37_VERSIONS = dict(
-    zip(
-        [*(str(n) for n in range(1, 23)), "X", "Y"],
-        [10, 11, 11, 11, 9, 11, 13, 10, 11, 10, 9, 11, 10, 8, 9, 9, 10, 9, 9, 10, 8, 10, 10, 9],
-        strict=True,
-    )
+_CNV_CHANGE_TYPE = "SO:0001019"  # 48019-4 copy_number_variation, as in the IG's CNV examples
+_CNV_WORDING = re.compile(r"amplif|copy[ -]?number|\b(gain|loss|deep deletion|homozygous deletion)\b", re.I)
+_CnvCall = Literal["amplification", "gain", "loss", "deep_deletion", "neutral"]
+_CNV_CALLS: tuple[tuple[re.Pattern[str], _CnvCall], ...] = (
+    (re.compile(r"deep deletion|homozygous deletion|biallelic (loss|deletion)", re.I), "deep_deletion"),
+    (re.compile(r"amplif", re.I), "amplification"),
+    (re.compile(r"\bgain\b|duplication", re.I), "gain"),
+    (re.compile(r"\bloss\b|deletion", re.I), "loss"),
+    (re.compile(r"neutral", re.I), "neutral"),
 )
-_ACCESSION = re.compile(r"^NC_0000(\d\d)\.(\d+)$")
+_FUSION_WORDING = re.compile(r"fusion|rearrange|::", re.I)
+_FUSION_PAIR = re.compile(
+    r"([A-Za-z0-9-]+)\s*(?:::|-|/)\s*([A-Za-z0-9-]+)\s+fusion|([A-Za-z0-9-]+)::([A-Za-z0-9-]+)"
+)
 _G_HGVS = re.compile(
     r"^(?:(?P<acc>NC_0000\d\d\.\d+)|(?:chr)?(?P<chrom>[0-9]{1,2}|X|Y)):g\.(?P<pos>\d+)(?P<ref>[ACGT])>(?P<alt>[ACGT])$"
 )
@@ -214,7 +225,9 @@ def _variant(located: Located, out: Collector) -> None:
     if _NO_CALL in value_codes:
         out.warn(located, "variant reported as 'no call'; not read as present or absent")
         return
-    gene = next((g for g in map(_component_gene, comps.get(_GENE_STUDIED, [])) if g), None)
+    genes = [g for g in map(_component_gene, comps.get(_GENE_STUDIED, [])) if g]
+    gene = genes[0] if genes else None
+    variation = _first(comps, "81252-9") or ""
     transcript = _first(comps, "51958-7")
     hgvs_c, hgvs_p = _first(comps, "48004-6", "c."), _first(comps, "48005-3", "p.")
     discrete = _DISCRETE.match(_first(comps, "81252-9", "c.") or "")
@@ -232,16 +245,20 @@ def _variant(located: Located, out: Collector) -> None:
             return
         from integrome.normalize.variants import short_protein
 
-        excluded = (short_protein(hgvs_p) if hgvs_p else None) or hgvs_c or "any"
+        excluded = (short_protein(hgvs_p) if hgvs_p else None) or hgvs_c or _named(variation, gene) or "any"
         out.findings.append(
             NegativeFinding(
                 id=out.next_id(),
                 gene=gene,
                 alteration=excluded,
+                method=cc_text(obs.get("method")) or None,
                 source="fhir",
+                origin=_origin(comps),
                 provenance=out.provenance(located),
             )
         )
+        return
+    if gene is not None and not (hgvs_c or protein) and _structural(located, comps, genes, variation, out):
         return
     build = next((_BUILD_CODES[c] for c in _component_codes(comps, "62374-4") if c in _BUILD_CODES), None)
     if build is None:
@@ -272,6 +289,74 @@ def _variant(located: Located, out: Collector) -> None:
     )
 
 
+def _named(variation: str, gene: str) -> str | None:
+    """What an absent variant's variation code names besides the gene: 'ALK fusion' → 'fusion'."""
+    rest = re.sub(rf"\b{re.escape(gene)}\b", "", variation).strip(" :-")
+    return rest.lower() if rest and not rest.lower().startswith(("c.", "p.")) else None
+
+
+def _structural(
+    located: Located, comps: dict[str, list[Json]], genes: list[str], variation: str, out: Collector
+) -> bool:
+    """Copy-number changes and fusions reported as Variant observations; True when one was read.
+
+    A copy-number variant has DNA change type copy_number_variation (SO:0001019, the IG's CNV
+    examples) or a variation named as an amplification, gain, loss or deletion; the call comes from
+    that wording, else from the copy number against the diploid two. A fusion is named as one
+    ("ROS1 Fusion" in the IG's somatic example, "EML4::ALK fusion" in HGVS notation); partners come
+    from the genes studied and the "5'::3'" name.
+    """
+    change_types = {
+        str(c.get("code"))
+        for comp in comps.get("48019-4", [])
+        for c in codings(comp.get("valueCodeableConcept"))
+    }
+    provenance = out.provenance(located)
+    if _CNV_CHANGE_TYPE in change_types or _CNV_WORDING.search(variation):
+        copies = next((q[0] for comp in comps.get("82155-3", []) if (q := value_quantity(comp))), None)
+        call: _CnvCall | None = next(
+            (name for pattern, name in _CNV_CALLS if pattern.search(variation)), None
+        )
+        if call is None and copies is not None and copies != 2:
+            call = "gain" if copies > 2 else "loss"
+        if call is None:
+            out.warn(
+                located, f"copy-number variant of {genes[0]} states no gain, loss or copy number; not read"
+            )
+            return True
+        out.findings.append(
+            CopyNumberFinding(
+                id=out.next_id(),
+                source="fhir",
+                origin=_origin(comps),
+                provenance=provenance,
+                gene=genes[0],
+                call=call,
+                copy_number=copies,
+            )
+        )
+        return True
+    if not _FUSION_WORDING.search(variation):
+        return False
+    pair = _FUSION_PAIR.search(variation)
+    five, three = ((pair[1] or pair[3]), (pair[2] or pair[4])) if pair else (None, None)
+    five, three = (gene_symbol(five) if five else None), (gene_symbol(three) if three else None)
+    partner = next((g for g in [*genes[1:], five, three] if g and g != genes[0]), None)
+    out.findings.append(
+        FusionFinding(
+            id=out.next_id(),
+            source="fhir",
+            origin=_origin(comps),
+            provenance=provenance,
+            gene=genes[0],
+            partner=partner,
+            five_prime=five if three else None,
+            three_prime=three if five else None,
+        )
+    )
+    return True
+
+
 def _build_from_text(text: str) -> Build | None:
     lowered = text.lower()
     if "grch38" in lowered or "hg38" in lowered:
@@ -279,22 +364,6 @@ def _build_from_text(text: str) -> Build | None:
     if "grch37" in lowered or "hg19" in lowered:
         return "GRCh37"
     return None
-
-
-def _accession(accession: str) -> tuple[str | None, Build | None]:
-    """NC_0000NN.v → (chrN, build): the version tells GRCh37 from GRCh38."""
-    match = _ACCESSION.match(accession)
-    if match is None:
-        return None, None
-    number = int(match[1])
-    name = {23: "X", 24: "Y"}.get(number, str(number))
-    if name not in _GRCH37_VERSIONS:
-        return None, None
-    version = int(match[2])
-    base = _GRCH37_VERSIONS[name]
-    builds: dict[int, Build] = {base: "GRCh37", base + 1: "GRCh38"}
-    build = builds.get(version)
-    return f"chr{name}", build
 
 
 def _coordinates(
@@ -308,7 +377,7 @@ def _coordinates(
     match = _G_HGVS.match(hgvs_g or "")
     if match is not None:
         if match["acc"]:
-            chrom, accession_build = _accession(match["acc"])
+            chrom, accession_build = chromosome_of_accession(match["acc"])
         else:
             chrom, accession_build = f"chr{match['chrom']}", None
         if chrom is not None:
@@ -326,7 +395,7 @@ def _coordinates(
     )
     if refseq is None or start is None or not ref or not alt or not system & {_ZERO_BASED, _ONE_BASED}:
         return None
-    chrom, accession_build = _accession(refseq)
+    chrom, accession_build = chromosome_of_accession(refseq)
     if chrom is None:
         return None
     pos = int(start) + 1 if _ZERO_BASED in system else int(start)

@@ -29,7 +29,9 @@ def pipeline() -> Language:
     """The notes pipeline: tokenizer → PyRuSH → TargetMatcher → ConText → Sectionizer."""
     started = time.perf_counter()
     with warnings.catch_warnings():
-        # medspaCy silences every Python warning process-wide when imported; keep that local.
+        # medspaCy silences every Python warning process-wide when imported; keep that local. spaCy's
+        # CLI helpers, imported with it, use a click API deprecated in click 8.2: not ours to act on.
+        warnings.simplefilter("ignore", DeprecationWarning)
         import medspacy
         from loguru import logger
 

@@ -461,7 +461,7 @@ def _ish_patterns() -> list[Pattern]:
 def _diagnosis_patterns(tokenize: Tokenize) -> tuple[list[Pattern], list[Pattern]]:
     """(diagnosis patterns, look-alike patterns that are not a diagnosis, such as "sarcoma clinic")."""
     qualifiers, heads = disease_qualifiers()
-    adjectives = sorted(qualifiers | EXTENT_WORDS)
+    adjectives = sorted(qualifiers | EXTENT_WORDS | {"sided"})
     adjective = _words(*adjectives)
     joined = {"LOWER": {"IN": [*adjectives, *_HYPHEN]}, "OP": "{0,6}"}
     of_site: Pattern = [_words("of"), _words("the", op="?"), {**adjective, "OP": "{1,3}"}]
@@ -543,11 +543,11 @@ _FILLER = frozenset(
         likely | activating | actionable | sensitizing | targetable | somatic | germline | significant |
         clinically | was | were | is | are | been | has | have | by | on | in | with | testing | tested |
         test | ngs | pcr | ihc | fish | ish | sequencing | panel | analysis | assay | exon | exons | codon |
-        codons | ( | ) | : | - | – | found | identified | detected | seen | present | gene | genes | mutation |
-        mutations | alteration | alterations | variant | variants | fusion | fusions | rearrangement |
-        rearrangements | amplification | expression | status | tumor | tumour | also | all | three |
-        hotspot | hotspots | otherwise | definite | further | additional | new | reportable | currently |
-        ctdna | plasma | liquid | biopsy | tissue | result | results""")
+        codons | ( | ) | : | - | – | found | identified | detected | seen | present | gene | genes |
+        mutation | mutations | alteration | alterations | variant | variants | fusion | fusions |
+        rearrangement | rearrangements | amplification | expression | status | tumor | tumour | also |
+        all | three | hotspot | hotspots | otherwise | definite | further | additional | new | reportable |
+        currently | ctdna | plasma | liquid | biopsy | tissue | result | results""")
 )
 
 

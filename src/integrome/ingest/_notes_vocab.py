@@ -19,6 +19,7 @@ from integrome.normalize.drugs import find_drugs
 from integrome.normalize.genes import canonical_gene, load_packaged_genes
 
 __all__ = [
+    "ANATOMY_WORDS",
     "BIOMARKER_GENES",
     "DISEASE_HEADS_NEEDING_QUALIFIER",
     "EXTENT_WORDS",
@@ -57,11 +58,14 @@ MMR_GENES = ("MLH1", "MSH2", "MSH6", "PMS2")
 EXTENT_WORDS = frozenset(
     {
         "metastatic", "advanced", "recurrent", "relapsed", "refractory", "unresectable", "locally",
-        "widely", "newly", "diagnosed", "early", "oligometastatic", "progressive", "right", "left",
-        "sided", "stage", "de", "novo", "extensive", "limited", "resected", "localized",
+        "widely", "newly", "diagnosed", "early", "oligometastatic", "progressive", "stage", "de", "novo",
+        "extensive", "limited", "resected", "localized", "right-sided", "left-sided",
     }
 )  # fmt: skip
 """Words describing extent or course, kept in a diagnosis' display but not in its normalized code."""
+
+ANATOMY_WORDS = frozenset({"lobe", "lobes", "upper", "lower", "middle", "right", "left", "flexure", "antrum"})
+"""Site words of notes that tumour names lack ("adenocarcinoma of the right upper lobe")."""
 
 DISEASE_HEADS_NEEDING_QUALIFIER = frozenset(
     {"cancer", "cancers", "carcinoma", "carcinomas", "adenocarcinoma", "adenocarcinomas", "tumor",
@@ -98,10 +102,11 @@ _STOPWORDS = frozenset(
      "other", "the", "to", "type", "with", "without", "unknown", "mixed", "disease", "diseases",
      "syndrome", "abnormal", "abnormalities", "aberration", "associated", "altered", "between",
      "changes", "complete", "deficient", "excess", "features", "forming", "genetic", "biallelic",
-     "codeleted", "down", "center", "essential", "disorder", "disorders"}
+     "codeleted", "down", "center", "essential", "disorder", "disorders", "mutant", "mutated",
+     "mutation", "wildtype", "positive", "negative", "rearranged", "amplified", "expressing", "driven"}
 )  # fmt: skip
-"""Words of tumour names that say nothing about site or histology, or read as something else in a
-note ("MMR deficient colorectal cancer" names the cancer, not a "deficient" one)."""
+"""Words of tumour names that say nothing about site or histology, or belong to a biomarker in a
+note ("KRAS-mutant colorectal cancer", "MMR deficient colorectal cancer" name colorectal cancer)."""
 _WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -177,4 +182,4 @@ def disease_qualifiers() -> tuple[frozenset[str], frozenset[str]]:
     heads = {w for w in words if w.endswith(("oma", "omas"))} | DISEASE_HEADS_NEEDING_QUALIFIER | _EXTRA_HEADS
     genes = {name.lower() for name in gene_names()}
     qualifiers = {w for w in words - heads - _STOPWORDS - disease_abbreviations() - genes if len(w) >= 3}
-    return frozenset(qualifiers), frozenset(heads)
+    return frozenset(qualifiers | ANATOMY_WORDS), frozenset(heads)

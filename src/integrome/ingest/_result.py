@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 
 from integrome.model import (
     Coding,
+    CopyNumberSegment,
     Coverage,
     Diagnosis,
+    ExpressionMeasurement,
     Finding,
     GenotypeCall,
     InputDocument,
@@ -46,3 +48,5 @@ class IngestResult:
     phenotypes: list[Coding] = field(default_factory=list)
     coverage: list[Coverage] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    segments: list[CopyNumberSegment] = field(default_factory=list)
+    expression: list[ExpressionMeasurement] = field(default_factory=list)

@@ -434,8 +434,15 @@ def _drugs(concept: Json) -> list[Drug]:
 
 
 def _report(located: Located, out: Collector) -> None:
-    """DiagnosticReport conclusion and conclusionCode: genetics reports often state results there."""
+    """DiagnosticReport conclusion and conclusionCode: genetics reports often state results there.
+
+    Only a report without `result` references is read this way. A report whose results are
+    Observations states them there; its conclusion summarizes them ("Osimertinib for EGFR L858R"),
+    and reading that text again would duplicate each finding without its details or contradict it.
+    """
     report = located.resource
+    if report.get("result"):
+        return
     texts = [str(report["conclusion"])] if report.get("conclusion") else []
     texts += [cc_text(concept) for concept in report.get("conclusionCode", []) if cc_text(concept)]
     context = " ".join([cc_text(report.get("code")), *(cc_text(c) for c in report.get("category", []))])

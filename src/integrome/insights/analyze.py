@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import integrome.match.biomarker as biomarker_matcher
+import integrome.match.gaps as gap_matcher
+import integrome.match.trials as trial_matcher
 from integrome.insights.explain import unique
 from integrome.insights.rank import rank_insights
 from integrome.knowledge import KnowledgeBase
+from integrome.knowledge.testing import load_gap_knowledge
+from integrome.knowledge.trials import trial_store
 from integrome.match.pgx import match_pgx
 from integrome.model import Analysis, Finding, Insight, PatientProfile, PgxResult
 
@@ -44,6 +49,12 @@ def _pharmacogenomics(profile: PatientProfile, kb: KnowledgeBase) -> _StepResult
 _STEPS: tuple[Callable[[PatientProfile, KnowledgeBase], _StepResult], ...] = (_biomarkers, _pharmacogenomics)
 
 
+def _trials(profile: PatientProfile, kb: KnowledgeBase, *, as_of: str) -> _StepResult:
+    # Last, so trials see KB-annotated findings; ages count on the analysis date (`as_of`).
+    result = trial_matcher.match_trials(profile, trial_store(kb), as_of=as_of)
+    return _StepResult(result.insights, result.warnings)
+
+
 def analyze(profile: PatientProfile, kb: KnowledgeBase, *, generated_at: str) -> Analysis:
     """Match the profile against the knowledge base and return ranked, cited insights.
 
@@ -52,13 +63,17 @@ def analyze(profile: PatientProfile, kb: KnowledgeBase, *, generated_at: str) ->
     insights: list[Insight] = []
     warnings = list(profile.warnings)
     pgx: list[PgxResult] = []
-    for step in _STEPS:
+    trials: Callable[[PatientProfile, KnowledgeBase], _StepResult] = partial(_trials, as_of=generated_at[:10])
+    for step in (*_STEPS, trials):
         result = step(profile, kb)
         insights.extend(result.insights)
         warnings.extend(result.warnings)
         pgx.extend(result.pgx)
         if result.findings is not None:
             profile = profile.model_copy(update={"findings": result.findings})
+    # After every matcher: test gaps also give catalog options to the PGx genotyping recommendations.
+    gaps = gap_matcher.match_gaps(profile, kb, load_gap_knowledge(kb.extra_dir), insights)
+    insights = [*gaps.prior, *gaps.insights]
     return Analysis(
         kb_version=kb.version,
         generated_at=generated_at,

@@ -289,7 +289,8 @@ def import_catalog(source: Path, kb_dir: Path) -> ImportedCatalog:
     """
     if source.suffix not in CATALOG_SUFFIXES:
         raise KnowledgeBaseError(
-            f"{source}: expected a catalog file ending in {', '.join(CATALOG_SUFFIXES)}, found {source.suffix!r}"
+            f"{source}: expected a catalog file ending in {', '.join(CATALOG_SUFFIXES)}, "
+            f"found {source.suffix!r}"
         )
     try:
         data = source.read_bytes()

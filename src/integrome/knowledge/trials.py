@@ -25,7 +25,7 @@ import yaml
 from pydantic import ValidationError
 
 from integrome.errors import KnowledgeBaseError
-from integrome.model.trials import CriteriaNode, Trial, TrialSet
+from integrome.model.trials import TRIALS_SCHEMA, CriteriaNode, Trial, TrialSet
 
 if TYPE_CHECKING:
     from integrome.knowledge.base import KnowledgeBase
@@ -114,9 +114,11 @@ def read_trial_set(path: Path) -> TrialSet:
 
 
 def write_trial_set(trial_set: TrialSet, path: Path) -> None:
-    """Write `trial_set` as JSON, replacing `path` atomically so readers never see half a file."""
+    """Write `trial_set` as JSON (defaults left out), replacing `path` atomically so readers never
+    see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = trial_set.model_dump_json(by_alias=True, exclude_none=True, exclude_defaults=False, indent=1)
+    data = trial_set.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    text = json.dumps({"schema": TRIALS_SCHEMA, **data}, indent=1, ensure_ascii=False)
     partial = path.with_name(f".{path.name}.partial")
     try:
         partial.write_text(text + "\n", encoding="utf-8")

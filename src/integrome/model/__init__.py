@@ -1,6 +1,15 @@
 """Pydantic v2 models shared by every stage. Imports no other integrome folder."""
 
-from integrome.model.analysis import SCHEMA, Analysis, Insight, InsightKind, PgxResult, TestOption
+from integrome.model.analysis import (
+    SCHEMA,
+    Analysis,
+    Insight,
+    InsightKind,
+    LayerConcordance,
+    LayerEvidence,
+    PgxResult,
+    TestOption,
+)
 from integrome.model.catalog import (
     Assessable,
     Catalog,
@@ -33,8 +42,10 @@ from integrome.model.knowledge import (
 from integrome.model.patient import (
     BiomarkerFinding,
     CopyNumberFinding,
+    CopyNumberSegment,
     Coverage,
     Diagnosis,
+    ExpressionMeasurement,
     Finding,
     FusionFinding,
     GenotypeCall,
@@ -43,6 +54,7 @@ from integrome.model.patient import (
     Medication,
     MedicationStatus,
     NegativeFinding,
+    OmicsLayer,
     Patient,
     PatientProfile,
     SiteGenotype,
@@ -78,9 +90,11 @@ __all__ = [
     "Coding",
     "CompanionClaim",
     "CopyNumberFinding",
+    "CopyNumberSegment",
     "Coverage",
     "CriteriaNode",
     "Diagnosis",
+    "ExpressionMeasurement",
     "DiagnosisCriterion",
     "Direction",
     "EvidenceLevel",
@@ -95,10 +109,13 @@ __all__ = [
     "InputDocument",
     "Insight",
     "InsightKind",
+    "LayerConcordance",
+    "LayerEvidence",
     "LabObservation",
     "Medication",
     "MedicationStatus",
     "NegativeFinding",
+    "OmicsLayer",
     "Origin",
     "Patient",
     "PatientProfile",

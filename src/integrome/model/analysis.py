@@ -10,9 +10,26 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from integrome.model.common import Citation, DateTimeStr, GeneSymbol, Severity, StrictModel
-from integrome.model.patient import Finding, InputDocument, Patient
+from integrome.model.patient import (
+    CopyNumberSegment,
+    ExpressionMeasurement,
+    Finding,
+    InputDocument,
+    OmicsLayer,
+    Patient,
+)
 
-__all__ = ["NOT_ASSESSED", "SCHEMA", "Analysis", "Insight", "InsightKind", "PgxResult", "TestOption"]
+__all__ = [
+    "NOT_ASSESSED",
+    "SCHEMA",
+    "Analysis",
+    "Insight",
+    "InsightKind",
+    "LayerConcordance",
+    "LayerEvidence",
+    "PgxResult",
+    "TestOption",
+]
 
 SCHEMA = "integrome.analysis/1"
 
@@ -96,6 +113,29 @@ class Insight(StrictModel):
         return value
 
 
+class LayerEvidence(StrictModel):
+    """What one omics layer says about a gene or biomarker."""
+
+    layer: OmicsLayer
+    result: str = Field(description="'ERBB2 amplification (copy number 12)', 'HER2 IHC 2+', 'TPM 0.2'")
+    supports: bool | None = Field(
+        default=None, description="True when it supports the alteration, False when it argues against it"
+    )
+    finding_id: str | None = None
+
+
+class LayerConcordance(StrictModel):
+    """Agreement between DNA, RNA and protein results for one gene (concordance is evidence,
+    discordance is a flag for the physician)."""
+
+    gene: GeneSymbol
+    topic: str = Field(description="what is compared, e.g. 'ERBB2 amplification / HER2 overexpression'")
+    verdict: Literal["concordant", "discordant", "partial"]
+    layers: list[LayerEvidence]
+    note: str
+    citations: list[Citation] = []
+
+
 class Analysis(StrictModel):
     """The result of `analyze(profile, kb)`: deterministic for the same profile and KB version."""
 
@@ -108,6 +148,9 @@ class Analysis(StrictModel):
     insights: list[Insight] = []
     warnings: list[str] = []
     inputs: list[InputDocument] = []
+    segments: list[CopyNumberSegment] = Field(default=[], description="copy-number segments, for plotting")
+    expression: list[ExpressionMeasurement] = Field(default=[], description="RNA and protein levels")
+    concordance: list[LayerConcordance] = Field(default=[], description="agreement across omics layers")
 
     model_config = StrictModel.model_config | {"populate_by_name": True}
 

@@ -40,6 +40,7 @@ calls (RNA, break-apart FISH or a DNA panel with fusion calling); protein: IHC f
 genotype: pharmacogenomic star-allele typing; result: a named non-gene result (MSI, TMB, HRD, 1p/19q,
 MGMT, IGHV, del(17p))."""
 
+_NAMED_KINDS: dict[str, AssessKind] = {kind: kind for kind in get_args(AssessKind) if kind != "result"}
 GENE_KINDS: frozenset[str] = frozenset({"mutation", "copy_number", "fusion", "genotype"})
 """Kinds whose target is an HGNC gene symbol."""
 
@@ -51,7 +52,7 @@ _SLUG = r"^[a-z0-9][a-z0-9\-]*$"
 class Assessable(StrictModel):
     """One detectable thing, written 'TARGET:kind' ('EGFR:mutation') or 'TARGET' for a named result."""
 
-    target: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-./()]*$")
+    target: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-./()@]*$")
     kind: AssessKind
 
     @classmethod
@@ -60,10 +61,10 @@ class Assessable(StrictModel):
         target, separator, kind = text.strip().partition(":")
         if not separator:
             return cls(target=target, kind="result")
-        if kind not in get_args(AssessKind) or kind == "result":
-            accepted = ", ".join(k for k in get_args(AssessKind) if k != "result")
-            raise ValueError(f"{text!r}: unknown kind {kind!r}; expected one of {accepted}")
-        return cls(target=target, kind=kind)
+        known = _NAMED_KINDS.get(kind)
+        if known is None:
+            raise ValueError(f"{text!r}: unknown kind {kind!r}; expected one of {', '.join(_NAMED_KINDS)}")
+        return cls(target=target, kind=known)
 
     def __str__(self) -> str:
         return self.target if self.kind == "result" else f"{self.target}:{self.kind}"
@@ -236,8 +237,9 @@ class CatalogTest(StrictModel):
     @model_validator(mode="after")
     def _consistent(self) -> CatalogTest:
         if not self.covers:
-            raise ValueError("a test detects something: give genes, copy_number, fusions, proteins, results "
-                             "or genotypes")
+            raise ValueError(
+                "a test detects something: give genes, copy_number, fusions, proteins, results or genotypes"
+            )
         if self.turnaround_max_days is not None and (
             self.turnaround_days is None or self.turnaround_max_days < self.turnaround_days
         ):
@@ -249,8 +251,10 @@ class CatalogTest(StrictModel):
         for claim in self.companion:
             missing = [str(part) for part in claim.biomarkers if part not in self.covers]
             if missing:
-                raise ValueError(f"companion claim for {', '.join(claim.drugs)} names {missing}, which the "
-                                 "test does not list as detected")
+                raise ValueError(
+                    f"companion claim for {', '.join(claim.drugs)} names {missing}, which the "
+                    "test does not list as detected"
+                )
         return self
 
     @property
@@ -264,7 +268,9 @@ class CatalogTest(StrictModel):
             (self.results, "result"),
             (self.genotypes, "genotype"),
         )
-        return frozenset(Assessable(target=target, kind=kind) for targets, kind in groups for target in targets)
+        return frozenset(
+            Assessable(target=target, kind=kind) for targets, kind in groups for target in targets
+        )
 
 
 class Catalog(StrictModel):

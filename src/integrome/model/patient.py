@@ -25,8 +25,10 @@ from integrome.model.common import (
 __all__ = [
     "BiomarkerFinding",
     "CopyNumberFinding",
+    "CopyNumberSegment",
     "Coverage",
     "Diagnosis",
+    "ExpressionMeasurement",
     "Finding",
     "FusionFinding",
     "GenotypeCall",
@@ -35,6 +37,7 @@ __all__ = [
     "Medication",
     "MedicationStatus",
     "NegativeFinding",
+    "OmicsLayer",
     "Patient",
     "PatientProfile",
     "SiteGenotype",
@@ -42,6 +45,9 @@ __all__ = [
 ]
 
 MedicationStatus = Literal["active", "planned", "stopped"]
+
+OmicsLayer = Literal["dna", "rna", "protein"]
+"""The molecule a result was measured on, so concordance across layers can be judged."""
 
 
 class Diagnosis(StrictModel):
@@ -82,6 +88,9 @@ class _FindingBase(StrictModel):
     provenance: str | None = Field(
         default=None, description="file and place the finding came from, e.g. tumor.vcf:line 52"
     )
+    omics_layer: OmicsLayer | None = Field(
+        default=None, description="dna, rna or protein when the input says which molecule was measured"
+    )
 
 
 class VariantFinding(_FindingBase):
@@ -113,6 +122,10 @@ class CopyNumberFinding(_FindingBase):
     gene: GeneSymbol
     call: Literal["amplification", "gain", "loss", "deep_deletion", "neutral"]
     copy_number: float | None = None
+    log2_ratio: float | None = Field(default=None, description="segment or gene log2 copy ratio, if given")
+    basis: str | None = Field(
+        default=None, description="the threshold rule that made the call, e.g. 'CN 12 >= 2.5 x ploidy 2'"
+    )
 
 
 class FusionFinding(_FindingBase):
@@ -122,6 +135,13 @@ class FusionFinding(_FindingBase):
     five_prime: GeneSymbol | None = None
     three_prime: GeneSymbol | None = None
     in_frame: bool | None = None
+    five_prime_breakpoint: str | None = Field(default=None, description="chr2:42295554 (as reported)")
+    three_prime_breakpoint: str | None = None
+    supporting_reads: int | None = Field(default=None, description="junction + spanning reads, as reported")
+    kinase_domain_retained: bool | None = Field(
+        default=None, description="False when the orientation leaves the kinase/functional domain out"
+    )
+    caller: str | None = Field(default=None, description="STAR-Fusion, Arriba, VCF SV, ...")
 
 
 class BiomarkerFinding(_FindingBase):
@@ -156,6 +176,37 @@ Finding = Annotated[
     VariantFinding | CopyNumberFinding | FusionFinding | BiomarkerFinding | NegativeFinding,
     Field(discriminator="kind"),
 ]
+
+
+class CopyNumberSegment(StrictModel):
+    """One segment of a copy-number profile, kept for the genome-wide plot."""
+
+    chrom: str = Field(description="chr1..chr22, chrX, chrY")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    build: Build | None = None
+    log2_ratio: float | None = None
+    copy_number: float | None = None
+    input: str = Field(description="file name the segment came from")
+
+
+class ExpressionMeasurement(StrictModel):
+    """One gene's RNA or protein level, against a reference distribution when one was given.
+
+    Kept apart from findings: a level is a measurement; it becomes evidence only through
+    concordance with other layers or as an outlier call.
+    """
+
+    gene: GeneSymbol
+    layer: Literal["rna", "protein"]
+    value: float
+    unit: str = Field(description="TPM, FPKM, counts, log2 ratio, normalized intensity ...")
+    call: Literal["high", "low", "not_expressed", "within_range", "not_assessed"]
+    z_score: float | None = Field(default=None, description="robust z of log2(value+1) against the reference")
+    percentile: float | None = Field(default=None, ge=0.0, le=100.0)
+    reference_median: float | None = None
+    reference: str | None = Field(default=None, description="what the patient was compared with")
+    provenance: str | None = None
 
 
 class GenotypeCall(StrictModel):
@@ -212,7 +263,20 @@ class LabObservation(StrictModel):
 
 class InputDocument(StrictModel):
     name: str = Field(description="file name as given (no directories, to avoid leaking paths)")
-    format: Literal["fhir", "phenopacket", "vcf", "bcf", "maf", "notes", "outside_calls"]
+    format: Literal[
+        "fhir",
+        "phenopacket",
+        "vcf",
+        "bcf",
+        "maf",
+        "notes",
+        "outside_calls",
+        "copy_number",
+        "fusions",
+        "expression",
+        "proteomics",
+        "signatures",
+    ]
     sha256: str
     size: int
     role: Origin = "unknown"
@@ -231,5 +295,7 @@ class PatientProfile(StrictModel):
     coverage: list[Coverage] = []
     inputs: list[InputDocument] = []
     warnings: list[str] = []
+    segments: list[CopyNumberSegment] = Field(default=[], description="copy-number segments, for plotting")
+    expression: list[ExpressionMeasurement] = Field(default=[], description="RNA and protein levels")
 
     model_config = StrictModel.model_config | {"populate_by_name": True}

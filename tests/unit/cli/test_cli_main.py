@@ -57,10 +57,10 @@ def test_unsupported_format_is_one_error_line_before_any_work(
 ) -> None:
     vcf = tmp_path / "x.vcf"
     vcf.write_text("not read: formats are checked first\n")
-    code = main(["analyze", str(vcf), "--out", str(tmp_path / "out"), "--format", "json,fhir"])
+    code = main(["analyze", str(vcf), "--out", str(tmp_path / "out"), "--format", "json,xml"])
     assert code == 2
     assert capsys.readouterr().err == (
-        "error: unsupported output format: fhir (supported formats: json, html, pdf)\n"
+        "error: unsupported output format: xml (supported formats: json, html, pdf, fhir)\n"
     )
     assert not (tmp_path / "out").exists()
 

@@ -53,11 +53,11 @@ def test_output_path_that_is_a_file_is_refused(analysis: Analysis, tmp_path: Pat
     assert out.read_text() == "a file"
 
 
-def test_fhir_format_is_rejected_with_the_supported_list(analysis: Analysis, tmp_path: Path) -> None:
+def test_unknown_format_is_rejected_with_the_supported_list(analysis: Analysis, tmp_path: Path) -> None:
     with pytest.raises(
-        ConfigError, match=r"unsupported output format: fhir \(supported formats: json, html, pdf\)"
+        ConfigError, match=r"unsupported output format: xml \(supported formats: json, html, pdf, fhir\)"
     ):
-        write_outputs(analysis, tmp_path / "out", {"json", "fhir"})
+        write_outputs(analysis, tmp_path / "out", {"json", "xml"})
     assert not (tmp_path / "out").exists()
 
 

@@ -588,7 +588,12 @@ def _match(value: Any, path: tuple[str | int, ...], notes: list[str]) -> Criteri
 
 
 def _combine(nodes: list[CriteriaNode | None], how: str) -> CriteriaNode | None:
-    kept = [node for node in nodes if node is not None]
+    """AND ("all") or OR ("any") of the nodes left; nested nodes of the same kind are flattened."""
+    kept: list[CriteriaNode] = []
+    for node in nodes:
+        if node is not None:
+            same = node.all if how == "all" else node.any
+            kept.extend(same if same is not None else [node])
     if not kept:
         return None
     if len(kept) == 1:

@@ -1,0 +1,253 @@
+"""Trial matching throughput: 10,000 synthetic patients against 1,000 synthetic trials.
+
+Run: `.venv/bin/python benchmarks/trials.py [--patients N] [--trials N] [--baseline N]`. Trials and
+patients are generated from a fixed seed (OncoTree codes of the packaged release, a pool of cancer
+genes, hotspot changes, amplifications, fusions, TMB), so every run matches the same cohort.
+
+Reported, as PERFORMANCE.md asks, with baselines measured in the same process run:
+- patients per second through `match_trials` (index lookup, three-valued evaluation, insights);
+- the same matcher without the hook index (every arm evaluated for every patient) on a subset,
+  which shows what the index buys;
+- the ratio to MatchMiner's published throughput of about 26,000 patients a day (0.3 patients/s).
+Prints the machine; not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from integrome.knowledge.trials import TrialStore
+from integrome.match._scope import tumor_codes
+from integrome.match._trial_criteria import patient_facts
+from integrome.match.trials import TrialMatchConfig, compile_trials, evaluate_arm, match_trials
+from integrome.model import (
+    BiomarkerFinding,
+    CopyNumberFinding,
+    Coverage,
+    Diagnosis,
+    Finding,
+    FusionFinding,
+    Patient,
+    PatientProfile,
+    VariantFinding,
+)
+from integrome.model.trials import CriteriaNode, GenomicCriterion, Trial, TrialArm
+from integrome.normalize.diseases import oncotree
+
+MATCHMINER_PATIENTS_PER_SECOND = 26_000 / 86_400
+"""MatchMiner: about 26,000 patients a day matched against trials (published figure, PERFORMANCE.md)."""
+AS_OF = "2026-01-01"
+
+HOTSPOTS = {
+    "KRAS": ["G12C", "G12D", "G12V", "G13D", "Q61H"],
+    "NRAS": ["Q61K", "Q61R", "G12D"],
+    "BRAF": ["V600E", "V600K", "G469A"],
+    "EGFR": ["L858R", "T790M", "G719S", "L861Q"],
+    "PIK3CA": ["H1047R", "E545K", "E542K"],
+    "IDH1": ["R132H", "R132C"],
+    "IDH2": ["R140Q", "R172K"],
+    "ERBB2": ["S310F", "V777L"],
+    "KIT": ["D816V", "V560D"],
+    "AKT1": ["E17K"],
+    "FGFR3": ["S249C", "R248C"],
+    "ESR1": ["D538G", "Y537S"],
+    "TP53": ["R175H", "R248Q", "R273H"],
+    "CTNNB1": ["S45F", "T41A"],
+    "MET": ["Y1003C"],
+}
+OTHER_GENES = ["BRCA1", "BRCA2", "ATM", "PTEN", "ARID1A", "CDKN2A", "STK11", "KEAP1", "NF1", "RB1", "SMAD4"]
+AMPLIFIED = ["ERBB2", "MET", "FGFR2", "CCNE1", "MYC", "EGFR", "CDK4", "MDM2"]
+FUSED = [("ALK", "EML4"), ("ROS1", "CD74"), ("RET", "KIF5B"), ("NTRK1", "TPM3"), ("FGFR2", "BICC1")]
+DIAGNOSES = [
+    "LUAD", "LUSC", "NSCLC", "LUNG", "COAD", "READ", "BOWEL", "PAAD", "BRCA", "IDC", "ILC", "BREAST",
+    "SKCM", "MEL", "GBM", "ODG", "PRAD", "BLCA", "HNSC", "STAD", "ESCA", "OV", "HGSOC", "UCEC",
+    "CHOL", "THPA", "GIST", "AML", "MDS", "CLLSLL",
+]  # fmt: skip
+
+
+def _codes() -> list[str]:
+    tree = oncotree()
+    return [code for code in (tree.resolve(c) for c in DIAGNOSES) if code is not None]
+
+
+def _genomic(rng: random.Random) -> CriteriaNode:
+    roll = rng.random()
+    if roll < 0.55:
+        gene = rng.choice(list(HOTSPOTS))
+        change = rng.choice(HOTSPOTS[gene]) if rng.random() < 0.8 else None
+        return CriteriaNode(genomic=GenomicCriterion(gene=gene, protein_change=change))
+    if roll < 0.7:
+        return CriteriaNode(genomic=GenomicCriterion(gene=rng.choice(OTHER_GENES)))
+    if roll < 0.85:
+        return CriteriaNode(
+            genomic=GenomicCriterion(
+                gene=rng.choice(AMPLIFIED), variant_category="cnv", cnv_call="amplification"
+            )
+        )
+    gene, partner = rng.choice(FUSED)
+    return CriteriaNode(genomic=GenomicCriterion(gene=gene, variant_category="sv"))
+
+
+def synthetic_trials(count: int, seed: int = 7) -> list[Trial]:
+    rng = random.Random(seed)
+    codes = _codes()
+    trials = []
+    for number in range(count):
+        arms = []
+        for arm_number in range(rng.choice((1, 1, 2, 3))):
+            diagnosis = ["SOLID"] if rng.random() < 0.05 else rng.sample(codes, rng.choice((1, 1, 2)))
+            molecular = [_genomic(rng) for _ in range(rng.choice((1, 1, 2, 3)))]
+            parts = [
+                CriteriaNode(diagnosis={"codes": diagnosis}),
+                CriteriaNode(age=">=18"),
+                molecular[0] if len(molecular) == 1 else CriteriaNode(any=molecular),
+            ]
+            if rng.random() < 0.1:
+                parts.append(CriteriaNode(biomarker={"name": "TMB", "value": ">=10"}))
+            if rng.random() < 0.1:
+                parts.append(CriteriaNode(genomic=GenomicCriterion(gene="KRAS", wildtype=True)))
+            status = "open" if rng.random() < 0.9 else "closed"
+            arms.append(TrialArm(id=f"ARM {arm_number + 1}", status=status, criteria=CriteriaNode(all=parts)))
+        trials.append(
+            Trial(
+                id=f"SYN-{number:05d}",
+                title=f"Synthetic benchmark trial {number}",
+                status="open" if rng.random() < 0.85 else "closed",
+                arms=arms,
+                source="integrome benchmark (synthetic)",
+            )
+        )
+    return trials
+
+
+def synthetic_patients(count: int, seed: int = 11) -> list[PatientProfile]:
+    rng = random.Random(seed)
+    codes = _codes()
+    genes = [*HOTSPOTS, *OTHER_GENES, *AMPLIFIED]
+    patients = []
+    for number in range(count):
+        code = rng.choice(codes)
+        findings: list[Finding] = []
+        for index in range(rng.randint(2, 8)):
+            gene = rng.choice(list(HOTSPOTS)) if rng.random() < 0.6 else rng.choice(OTHER_GENES)
+            change = rng.choice(HOTSPOTS[gene]) if gene in HOTSPOTS and rng.random() < 0.4 else "A100T"
+            findings.append(VariantFinding(id=f"f{index}", source="vcf", gene=gene, hgvs_p=f"p.{change}"))
+        if rng.random() < 0.15:
+            findings.append(
+                CopyNumberFinding(id="c1", source="table", gene=rng.choice(AMPLIFIED), call="amplification")
+            )
+        if rng.random() < 0.05:
+            gene, partner = rng.choice(FUSED)
+            findings.append(FusionFinding(id="s1", source="table", gene=gene, partner=partner))
+        if rng.random() < 0.3:
+            tmb = round(rng.uniform(0, 30), 1)
+            findings.append(
+                BiomarkerFinding(
+                    id="b1",
+                    source="fhir",
+                    biomarker="TMB",
+                    value=f"{tmb} mut/Mb",
+                    numeric=tmb,
+                    status="positive" if tmb >= 10 else "negative",
+                )
+            )
+        panel = sorted(set(rng.sample(genes, int(len(genes) * 0.7))))
+        birth = f"{rng.randint(1940, 2010)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        patients.append(
+            PatientProfile(
+                patient=Patient(
+                    id=f"P{number:05d}",
+                    sex=rng.choice(("female", "male")),
+                    birth_date=birth,
+                    diagnoses=[Diagnosis(system="oncotree", code=code, display=code, oncotree=code)],
+                ),
+                findings=findings,
+                coverage=[Coverage(input="panel.vcf", assay="vcf", genes=panel)],
+            )
+        )
+    return patients
+
+
+def _without_index(patients: list[PatientProfile], compiled_arms: tuple, config: TrialMatchConfig) -> int:
+    """The same evaluation over every open arm, no index: what a patient costs without hooks."""
+    tree = oncotree()
+    found = 0
+    for profile in patients:
+        codes, _ = tumor_codes(profile.patient, tree)
+        facts = patient_facts(profile, codes, tree, AS_OF)
+        for arm in compiled_arms:
+            if arm.is_open and evaluate_arm(arm, facts, config) is not None:
+                found += 1
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--trials", type=int, default=1_000)
+    parser.add_argument("--baseline", type=int, default=300, help="patients for the no-index baseline")
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    trials = synthetic_trials(args.trials)
+    patients = synthetic_patients(args.patients)
+    generate = time.perf_counter() - start
+
+    start = time.perf_counter()
+    compiled = compile_trials(TrialStore(trials).trials)
+    compile_seconds = time.perf_counter() - start
+
+    config = TrialMatchConfig()
+    eligible = near = insights = 0
+    start = time.perf_counter()
+    for profile in patients:
+        result = match_trials(profile, compiled, as_of=AS_OF, config=config)
+        insights += len(result.insights)
+        eligible += sum(1 for m in result.matches if m.verdict == "eligible")
+        near += sum(1 for m in result.matches if m.verdict == "near_miss")
+    indexed = time.perf_counter() - start
+    rate = len(patients) / indexed
+
+    subset = patients[: args.baseline]
+    start = time.perf_counter()
+    _without_index(subset, compiled.arms, config)
+    naive_rate = len(subset) / (time.perf_counter() - start)
+
+    candidates = sum(
+        len(
+            compiled.candidates(
+                patient_facts(p, tumor_codes(p.patient, oncotree())[0], oncotree(), AS_OF).keys
+            )
+        )
+        for p in subset
+    ) / len(subset)
+    machine = platform.processor() or platform.machine()
+    print(f"machine: {machine}, {os.cpu_count()} cores, Python {platform.python_version()} (single process)")
+    print(
+        f"cohort: {len(patients):,} patients x {len(trials):,} trials ({len(compiled):,} arms); generated in {generate:.1f} s"
+    )
+    print(f"compile + index: {compile_seconds:.2f} s")
+    print(
+        f"matching: {indexed:.2f} s = {rate:,.0f} patients/s "
+        f"({eligible:,} eligible and {near:,} near-miss trials, {insights:,} insights)"
+    )
+    print(f"arms evaluated per patient: {candidates:.0f} of {len(compiled):,} (hook index)")
+    print(
+        f"baseline without index ({len(subset)} patients): {naive_rate:,.1f} patients/s; index speed-up {rate / naive_rate:.1f}x"
+    )
+    print(
+        f"vs MatchMiner's 26,000 patients/day ({MATCHMINER_PATIENTS_PER_SECOND:.2f} patients/s): "
+        f"{rate / MATCHMINER_PATIENTS_PER_SECOND:,.0f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
