@@ -30,6 +30,8 @@ class Candidate:
     hap1: tuple[str, ...]
     hap2: tuple[str, ...] | None
     score: int
+    unverified: int = 0
+    """Defining positions of its alleles that the input did not assess (0 = fully assessed)."""
 
     @property
     def name(self) -> str:
@@ -117,6 +119,7 @@ def call_gene(
     reference = definition.reference()
     names: list[str] = []
     scores: list[int] = []
+    unverified: list[int] = []
     filled: list[dict[int, frozenset[str]]] = []
     for allele in definition.alleles:
         defined = {i: c for i, c in allele.cells.items() if i in available}
@@ -131,12 +134,13 @@ def call_gene(
         }
         names.append(allele.name)
         scores.append(len(defined))
+        unverified.append(len(allele.cells) - len(defined))
         filled.append(cells)
     call.phased = all(o.phased for o in observed) or all(len(set(o.keys)) == 1 for o in observed)
     if combination:
         _combine(call, observed, names, filled, reference.name)
         return call
-    _pairs(call, observed, names, scores, filled)
+    _pairs(call, observed, names, scores, unverified, filled)
     _prioritize(call, definition)
     if not call.candidates:
         call.unexplained = _unexplained(definition, build, observed, filled)
@@ -148,6 +152,7 @@ def _pairs(
     observed: Sequence[_Observed],
     names: Sequence[str],
     scores: Sequence[int],
+    unverified: Sequence[int],
     filled: Sequence[Mapping[int, frozenset[str]]],
 ) -> None:
     """Depth-first search over haplotype orientations, pruned by per-position allele bitmasks."""
@@ -169,7 +174,7 @@ def _pairs(
         for o, by_key in zip(observed, masks, strict=True):
             mask &= by_key[o.keys[0]]
         for n in _most_specific(mask, scores) if mask else []:
-            found[(names[n],)] = Candidate((names[n],), None, scores[n])
+            found[(names[n],)] = Candidate((names[n],), None, scores[n], unverified[n])
         call.candidates = sorted(found.values(), key=lambda c: (-c.score, _natural(c.name)))
         return
     stack: list[tuple[int, int, int, bool]] = [(0, everyone, everyone, False)]
@@ -182,7 +187,9 @@ def _pairs(
                 for b in _most_specific(m2, scores):
                     pair = tuple(sorted((names[a], names[b]), key=_natural))
                     if pair not in found:
-                        found[pair] = Candidate((pair[0],), (pair[1],), scores[a] + scores[b])
+                        found[pair] = Candidate(
+                            (pair[0],), (pair[1],), scores[a] + scores[b], unverified[a] + unverified[b]
+                        )
             continue
         o = observed[depth]
         k1, k2 = o.keys[0], o.keys[-1]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from integrome.knowledge.pgx import COMBINATION_GENES, OUTSIDE_CALL_GENES, PgxKnowledge
-from integrome.match._pgx_call import GeneCall, call_gene
+from integrome.match._pgx_call import Candidate, GeneCall, call_gene
 from integrome.match._pgx_phenotype import (
     HLA_RISK_ALLELES,
     INDETERMINATE,
@@ -116,8 +116,18 @@ def _state_from_call(kb: PgxKnowledge, gene: str, call: GeneCall) -> GeneState:
             source="vcf",
             note="; ".join(note_parts) or "no defined allele pair matches the genotype",
         )
+    top = _prefer_fully_assessed(top)
     phenotypes = [phenotype_of(kb, gene, c) for c in top]
     phenotype, score = phenotypes[0]
+    if len(top) < len(call.top):
+        untested = sorted(
+            {n for c in call.top if c not in top for n in (*c.hap1, *(c.hap2 or ()))}
+            - {n for c in top for n in (*c.hap1, *(c.hap2 or ()))}
+        )
+        note_parts.append(
+            "called from the fully assessed alleles; not excluded because their defining positions "
+            "were not tested: " + ", ".join(untested[:8]) + (" …" if len(untested) > 8 else "")
+        )
     if len({p for p, _ in phenotypes}) > 1:
         note_parts.append(
             "ambiguous: equally ranked diplotypes imply different phenotypes ("
@@ -141,6 +151,18 @@ def _state_from_call(kb: PgxKnowledge, gene: str, call: GeneCall) -> GeneState:
         source="vcf",
         note="; ".join(note_parts) or None,
     )
+
+
+def _prefer_fully_assessed(top: list[Candidate]) -> list[Candidate]:
+    """Among equally ranked diplotypes, keep those whose alleles were assessed at every position.
+
+    A targeted panel that reads every position of *1 but not the key position of a rare allele
+    (CYP2C19 *11) supports *1/*1 and cannot confirm the rare one; clinical PGx reports call the
+    tested alleles and list what the panel did not cover, which `missing_positions` carries.
+    The full candidate list is kept in `alternatives`, so PharmCAT-style ambiguity stays visible.
+    """
+    fewest = min(c.unverified for c in top)
+    return [c for c in top if c.unverified == fewest]
 
 
 def _state_from_outside(kb: PgxKnowledge, gene: str, calls: list[GenotypeCall]) -> GeneState:
