@@ -7,6 +7,7 @@ command -v bgzip    >/dev/null 2>&1 || need+=(tabix)
 command -v bcftools >/dev/null 2>&1 || need+=(bcftools)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || need+=(libharfbuzz-subset0)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     """Default database, the generated token-signing secret and upload scratch space live here."""
     jwt_secret: SecretStr | None = None
     """HS256 key for locally issued tokens; None = generated once into `data_dir/jwt-secret` (0600)."""
+    pseudonym_key: SecretStr | None = None
+    """HMAC key turning record patient ids into stored pseudonyms; None = generated once into
+    `data_dir/pseudonym-key` (0600). Servers sharing one database must share this key."""
     jwt_issuer: str = "integrome"
     jwt_audience: str = "integrome-api"
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)

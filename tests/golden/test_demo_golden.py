@@ -1,4 +1,4 @@
-"""The demo patient's analysis JSON and HTML report match the reviewed golden files."""
+"""The demo patient's analysis JSON, HTML report and FHIR bundle match the reviewed golden files."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from integrome.deliver import dump_analysis, render_html
+from integrome.deliver import dump_analysis, render_fhir_bundle, render_html
 from integrome.examples import demo_inputs
 from integrome.model import Analysis
 from integrome.pipeline import RunOptions, run_analysis
@@ -25,3 +25,7 @@ def test_demo_analysis_json_matches_golden(
 
 def test_demo_html_report_matches_golden(demo_analysis: Analysis, golden: Callable[[str, str], None]) -> None:
     golden("report.html", render_html(demo_analysis))
+
+
+def test_demo_fhir_bundle_matches_golden(demo_analysis: Analysis, golden: Callable[[str, str], None]) -> None:
+    golden("fhir-bundle.json", render_fhir_bundle(demo_analysis))

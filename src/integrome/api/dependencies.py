@@ -17,6 +17,7 @@ from integrome.api.auth import Authenticator, Principal
 from integrome.api.jwt import TokenError
 from integrome.settings import Settings
 from integrome.storage.base import Repository, Role
+from integrome.storage.blobs import BlobStore
 
 if TYPE_CHECKING:
     from integrome.api.jobs import JobRunner
@@ -28,7 +29,9 @@ __all__ = [
     "client_ip",
     "current_principal",
     "get_authenticator",
+    "get_blobs",
     "get_jobs",
+    "get_pseudonym_key",
     "get_repository",
     "get_settings",
     "require_roles",
@@ -59,6 +62,16 @@ def get_jobs(request: Request) -> JobRunner:
     return jobs
 
 
+def get_blobs(request: Request) -> BlobStore:
+    blobs: BlobStore = request.app.state.blobs
+    return blobs
+
+
+def get_pseudonym_key(request: Request) -> bytes:
+    key: bytes = request.app.state.pseudonym_key
+    return key
+
+
 def client_ip(request: Request) -> str | None:
     """The peer address as the server sees it (behind a proxy, run uvicorn with --proxy-headers)."""
     return request.client.host if request.client is not None else None
@@ -74,7 +87,9 @@ def current_principal(
     try:
         return authenticator.authenticate(token)
     except TokenError as exc:
-        raise HTTPException(401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
+        raise HTTPException(
+            401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        ) from exc
 
 
 def require_roles(*roles: Role, audit_action: str | None = None) -> Callable[..., Principal]:

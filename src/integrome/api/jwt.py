@@ -156,7 +156,9 @@ def _decode_with(token: str, key: Key | KeySet, algorithms: Collection[str]) -> 
         raise TokenError("token rejected: malformed token") from exc
 
 
-def issue_jwt(claims: Mapping[str, Any], key: Key, *, algorithm: str = "HS256", kid: str | None = None) -> str:
+def issue_jwt(
+    claims: Mapping[str, Any], key: Key, *, algorithm: str = "HS256", kid: str | None = None
+) -> str:
     """Sign `claims` (the caller sets iss, sub, aud, iat, exp, jti)."""
     header: dict[str, Any] = {"alg": algorithm, "typ": "JWT"}
     if kid is not None:

@@ -24,8 +24,8 @@ from integrome.storage.base import ConflictError
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
-    "Problem",
     "PayloadTooLargeError",
+    "Problem",
     "install_problem_handlers",
     "problem_response",
     "problem_responses",

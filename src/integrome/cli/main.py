@@ -19,6 +19,7 @@ from integrome.cli.analyze import analyze
 from integrome.cli.demo import demo
 from integrome.cli.kb import kb_app
 from integrome.cli.pgx import pgx
+from integrome.cli.serve import serve, users_app
 from integrome.errors import IntegromeError
 
 __all__ = ["app", "main"]
@@ -36,7 +37,9 @@ app = typer.Typer(
 app.command("analyze")(analyze)
 app.command("demo")(demo)
 app.command("pgx")(pgx)
+app.command("serve")(serve)
 app.add_typer(kb_app, name="kb")
+app.add_typer(users_app, name="users")
 
 
 def _print_version(value: bool) -> None:

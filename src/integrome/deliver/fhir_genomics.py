@@ -86,11 +86,12 @@ class _Entries:
 def analysis_to_fhir(analysis: Analysis, *, patient_reference: str | None = None) -> Json:
     """The analysis as a Genomics Reporting Bundle (plain FHIR JSON; pure and deterministic).
 
-    `patient_reference` is the EHR's reference to the patient (e.g. `Patient/123`); by default the
-    analysis' patient id is used as `Patient/<id>` when it is a valid FHIR id, else as an
-    identifier. Every Observation, the report, requests and tasks point to that subject.
+    `patient_reference` is the EHR's reference to the patient (e.g. `Patient/123`). By default the
+    input record's own reference is kept (`Patient.record_reference`); without a FHIR record the
+    patient id is used as `Patient/<id>` when it is a valid FHIR id, else as an identifier. Every
+    Observation, the report, requests and tasks point to that subject.
     """
-    subject = _subject(analysis.patient.id, patient_reference)
+    subject = _subject(analysis.patient.id, patient_reference or analysis.patient.record_reference)
     issued = analysis.generated_at
     entries = _Entries()
     results: list[str] = []

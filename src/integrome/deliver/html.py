@@ -55,17 +55,18 @@ _SECTIONS: tuple[tuple[str, str, tuple[InsightKind, ...]], ...] = (
 )
 """Report sections in reading order: what to do, what to avoid, then what else to order or know."""
 
-_KIND_LABEL: dict[str, str] = {
-    "therapy": "therapy option",
-    "resistance": "resistance",
-    "pgx": "pharmacogenomic",
-    "contraindication": "contraindication",
-    "test_recommendation": "test to consider",
-    "germline": "germline",
-    "trial": "clinical trial",
-    "diagnostic": "diagnostic",
-    "prognostic": "prognostic",
+_KIND_LABEL: dict[InsightKind, tuple[str, str]] = {
+    "therapy": ("therapy option", "therapy options"),
+    "resistance": ("resistance finding", "resistance findings"),
+    "contraindication": ("contraindication", "contraindications"),
+    "pgx": ("pharmacogenomic finding", "pharmacogenomic findings"),
+    "test_recommendation": ("test to consider", "tests to consider"),
+    "trial": ("clinical trial", "clinical trials"),
+    "germline": ("germline finding", "germline findings"),
+    "diagnostic": ("diagnostic finding", "diagnostic findings"),
+    "prognostic": ("prognostic finding", "prognostic findings"),
 }
+"""(singular, plural) of each insight kind, in the report's section order, for the overview line."""
 
 _CODE_SYSTEMS = {
     "http://snomed.info/sct": "SNOMED CT",
@@ -293,7 +294,9 @@ def _summary(insights: list[Insight]) -> str:
     severities = Counter(i.severity for i in insights)
     kinds = Counter(i.kind for i in insights)
     parts = [f"{severities[s]} {s}" for s in ("critical", "warning") if severities[s]]
-    parts += [f"{n} {_KIND_LABEL[k]}{'' if n == 1 else 's'}" for k, n in sorted(kinds.items())]
+    parts += [
+        f"{kinds[k]} {label[0 if kinds[k] == 1 else 1]}" for k, label in _KIND_LABEL.items() if kinds[k]
+    ]
     total = len(insights)
     return f"{total} insight{'' if total == 1 else 's'}: " + ", ".join(parts) + "."
 

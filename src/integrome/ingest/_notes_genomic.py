@@ -32,6 +32,11 @@ _CONSEQUENCE = {
     "extension": "stop_lost",
     "synonymous": "synonymous_variant",
 }
+_MUTATION_KINDS = {
+    "missense": "missense_variant",
+    "nonsense": "stop_gained",
+    "frameshift": "frameshift_variant",
+}
 _VAF = re.compile(r"(?i)\b(?:vaf|af)\s*[:=]?\s*(\d+(?:\.\d+)?)\s*%")
 _EXON_NUMBER = re.compile(r"\bex(?:on)?\s*(\d+)", re.IGNORECASE)
 _EXON_KINDS = (
@@ -79,9 +84,11 @@ def genomic(ent: Span, base: dict[str, Any]) -> Alteration | None:
             return _cdna_variant(ent, gene, width, base)
         exon = _EXON_NUMBER.search(ent.text)
         vaf = _VAF.search(ent.text)
+        cdna = next((w for w in written_words(ent[width:]) if w.startswith("c.")), None)
         finding = VariantFinding(
             **base,
             gene=gene,
+            hgvs_c=cdna.rstrip(".,;:)") if cdna else None,
             hgvs_p=change.three_letter,
             consequence=_CONSEQUENCE.get(change.kind),
             exon=int(exon.group(1)) if exon else None,
@@ -95,7 +102,8 @@ def genomic(ent: Span, base: dict[str, Any]) -> Alteration | None:
     if label == COPY_NUMBER:
         return _copy_number(ent, gene, base)
     if label == MUTATION:
-        finding = VariantFinding(**base, gene=gene, consequence="protein_altering_variant")
+        kind = next((_MUTATION_KINDS[w] for w in ent.text.lower().split() if w in _MUTATION_KINDS), None)
+        finding = VariantFinding(**base, gene=gene, consequence=kind or "protein_altering_variant")
         return Alteration(gene, "mutation", finding)
     return None
 

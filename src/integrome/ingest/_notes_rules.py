@@ -138,7 +138,8 @@ the token patterns below accept it."""
 _AA1 = "[ACDEFGHIKLMNPQRSTVWY]"
 _AA3 = "(?:Ala|Arg|Asn|Asp|Cys|Gln|Glu|Gly|His|Ile|Leu|Lys|Met|Phe|Pro|Ser|Thr|Trp|Tyr|Val)"
 _AA = f"(?:{_AA3}|{_AA1})"
-_CHANGE = rf"^{_AA}\d{{1,4}}(?:{_AA3}|Ter|{_AA1}|X|fs(?:Ter\d+|X?\d+)?|del|dup|ins{_AA}+|delins{_AA}+)\.?$"
+_FRAMESHIFT = rf"(?:{_AA}|X)?fs(?:Ter\d+|X?\d+)?"
+_CHANGE = rf"^{_AA}\d{{1,4}}(?:{_AA3}|Ter|{_AA1}|X|{_FRAMESHIFT}|del|dup|ins{_AA}+|delins{_AA}+)\.?$"
 _POSITION = rf"^{_AA}\d{{1,4}}$"
 _RANGE_END = rf"^{_AA}\d{{1,4}}(?:del|dup|ins{_AA}+|delins{_AA}+)\.?$"
 _CDNA = r"^c\.[-*]?\d+\S*$"
@@ -146,7 +147,7 @@ _EXON_WORD = r"^(?:ex(?:on)?\d+(?:del|ins|skip(?:ping)?)|del\d+|\d+del)\.?$"
 
 _MUTATION_WORDS = _split("""
     mutation | mutations | mutated | mutant | variant | variants | alteration | alterations | altered |
-    pathogenic | deleterious | activating | mut | mt""")
+    pathogenic | deleterious | activating | mut | mt | missense | nonsense | frameshift | truncating""")
 _FUSION_WORDS = _split(
     "fusion | fusions | rearrangement | rearrangements | rearranged | translocation | translocated"
 )
@@ -185,8 +186,14 @@ def _variant_patterns(genes: list[Pattern]) -> list[Pattern]:
     lead = [_words("exon", "ex", op="?"), _regex(r"^\d+$", op="?"), _orth("(", op="?")]
     p_dot = [_orth("p.", op="?"), _orth("(", op="?")]
     cdna = [_regex(_CDNA), _orth(">", op="?"), _regex(r"^[ACGT]+$", op="?"), _orth("("), _orth("p.")]
-    vaf = [_orth("(", op="?"), _words("vaf", "af", op="?"), _orth(":", "=", op="?"), _regex(_NUMBER, op="?"),
-           _orth("%", op="?"), _orth(")", op="?")]  # fmt: skip
+    vaf = [
+        _orth("(", ",", op="?"),
+        _words("vaf", "af", op="?"),
+        _orth(":", "=", op="?"),
+        _regex(_NUMBER, op="?"),
+        _orth("%", op="?"),
+        _orth(")", op="?"),
+    ]
     tail = [_orth(")", op="?"), _orth(*_HYPHEN, op="?"), _words(*_MUTATION_WORDS, "positive", op="?"), *vaf]
     changes: list[Pattern] = [
         [_regex(_CHANGE)],
@@ -251,11 +258,16 @@ def _fusion_patterns(genes: list[Pattern], fusion_positive: list[Pattern]) -> li
 
 def _copy_number_patterns(genes: list[Pattern]) -> list[Pattern]:
     """ "ERBB2 amplification", "HER2 amplified", "MET copy number gain", "CDKN2A homozygous deletion"."""
+    paired = [_orth("/", op="?"), _regex(r"^[A-Z]$", op="?")]  # "CDKN2A/B homozygous deletion"
     return _with_genes(
         genes,
-        [_orth(*_HYPHEN, op="?"), _words("gene", op="?"), _words(*_AMPLIFICATION_WORDS)],
+        [*paired, _orth(*_HYPHEN, op="?"), _words("gene", op="?"), _words(*_AMPLIFICATION_WORDS)],
         [_words("copy"), _words("number"), _words("gain", "gains", "loss", "amplification")],
-        [_words("homozygous", "deep", "biallelic"), _words("deletion", "deletions", "deleted", "loss")],
+        [
+            *paired,
+            _words("homozygous", "deep", "biallelic"),
+            _words("deletion", "deletions", "deleted", "loss"),
+        ],
         [_words("homozygously"), _words("deleted")],
     )
 
@@ -599,7 +611,8 @@ def _negation_specs() -> list[Spec]:
     after = _split("""
         negative | neg | was negative | were negative | is negative | are negative | absent | not detected |
         undetected | not identified | not found | not seen | not present | not observed | none detected |
-        none identified | was ruled out | is ruled out | has been ruled out | excluded | was excluded""")
+        none identified | was ruled out | is ruled out | has been ruled out | excluded | was excluded |
+        : none | : no | : negative | : absent""")
     wild_type = _split(
         "wild type | wild-type | wildtype | wt | unmutated | non-mutated | nonmutated | not mutated"
     )
@@ -674,9 +687,30 @@ def _family_specs() -> list[Spec]:
     ]
 
 
+def _not_out_of_brackets(target: Span, modifier: Span, _between: Span) -> bool:
+    """ConText `on_modifies` for medication status: a cue inside brackets does not reach past them.
+
+    In "ADT (continues leuprolide), abiraterone 2023-2024 (progression)" "continues" stays inside its
+    brackets, while "(progression)" still describes the abiraterone written before it.
+    """
+    if modifier.start > target.start:
+        return True
+    depth = 0
+    for token in target.doc[modifier.end : target.start]:
+        depth += token.text.count("(") - token.text.count(")")
+        if depth < 0:
+            return False
+    return True
+
+
 def _medication_specs() -> list[Spec]:
     def scoped(scope: int, *others: str) -> dict[str, Any]:
-        return {"allowed_types": {DRUG}, "max_scope": scope, "terminated_by": set(others)}
+        return {
+            "allowed_types": {DRUG},
+            "max_scope": scope,
+            "terminated_by": set(others),
+            "on_modifies": _not_out_of_brackets,
+        }
 
     stopped_before = _split("""
         s/p | status post | prior | previous | history of | h/o | hx of | formerly | previously received |
@@ -687,6 +721,7 @@ def _medication_specs() -> list[Spec]:
         had been on | no longer on | no longer taking | no longer | came off | taken off | switched from |
         changed from | last dose of""")
     stopped_around = _split("discontinued | stopped | completed | held | failed | previously | progressed")
+    stopped_after_progression = _split("progression | tapered off | tapered | weaned off | was tapered")
     stopped_after = _split("""
         was discontinued | was stopped | was held | on hold | ended | was completed | in the past |
         years ago | months ago | was tried | were tried | tried | ineffective | not tolerated |
@@ -721,6 +756,7 @@ def _medication_specs() -> list[Spec]:
         (HISTORICAL, "FORWARD", stopped_before, scoped(10, PLANNED, CURRENT)),
         (HISTORICAL, "BIDIRECTIONAL", stopped_around, scoped(8, PLANNED, CURRENT)),
         (HISTORICAL, "BACKWARD", stopped_after, scoped(8, PLANNED, CURRENT)),
+        (HISTORICAL, "BACKWARD", stopped_after_progression, scoped(8, PLANNED, CURRENT)),
         (PLANNED, "BIDIRECTIONAL", ("planned",), scoped(8, HISTORICAL, CURRENT)),
         (PLANNED, "FORWARD", planned_before, scoped(10, HISTORICAL, CURRENT)),
         (PLANNED, "BACKWARD", planned_after, scoped(8, HISTORICAL, CURRENT)),
@@ -790,7 +826,7 @@ SECTION_TITLES: dict[str, tuple[str, ...]] = {
         medications | current medications | meds | current meds | home medications | medication list |
         active medications | outpatient medications"""),
     "prior_treatment": _split("""
-        prior therapy | prior therapies | prior treatment | prior treatments | treatment history |
+        prior | prior therapy | prior therapies | prior treatment | prior treatments | treatment history |
         oncologic history | oncology history | previous treatment | previous treatments | past treatment |
         prior lines of therapy"""),
     "plan": _split("""

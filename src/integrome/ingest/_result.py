@@ -28,6 +28,8 @@ class PatientFacts:
     id: str | None = None
     sex: str | None = None
     birth_date: str | None = None
+    reference: str | None = None
+    """The FHIR record's `Patient/<resource id>`, when the input is a FHIR record."""
 
 
 @dataclass

@@ -18,10 +18,24 @@ from pathlib import Path
 from typing import Any, Literal
 
 from integrome.errors import FormatDetectionError, InputError
+from integrome.ingest._tables import table_format
 
 __all__ = ["FormatName", "detect_format", "parse_json", "read_input_bytes"]
 
-FormatName = Literal["fhir", "phenopacket", "vcf", "bcf", "maf", "notes", "outside_calls"]
+FormatName = Literal[
+    "fhir",
+    "phenopacket",
+    "vcf",
+    "bcf",
+    "maf",
+    "notes",
+    "outside_calls",
+    "copy_number",
+    "fusions",
+    "expression",
+    "proteomics",
+    "signatures",
+]
 
 _PEEK = 64 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -87,6 +101,9 @@ def detect_format(path: Path) -> FormatName:
     lines = [line for line in stripped.splitlines() if line.strip()]
     if _is_maf(lines):
         return "maf"
+    table = table_format(text.splitlines())
+    if table is not None:
+        return table
     if _is_outside_calls(lines):
         return "outside_calls"
     expected = _promised_format(path)

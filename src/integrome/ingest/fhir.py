@@ -308,6 +308,7 @@ def _patient_facts(patient: Json) -> PatientFacts:
         id=identifier or patient.get("id"),
         sex=patient.get("gender"),
         birth_date=patient.get("birthDate"),
+        reference=f"Patient/{patient['id']}" if patient.get("id") else None,
     )
 
 

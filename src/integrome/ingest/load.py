@@ -100,6 +100,7 @@ def merge_results(results: Sequence[IngestResult]) -> PatientProfile:
             birth_date=birth_date,
             diagnoses=_merge_diagnoses([d for r in results for d in r.diagnoses]),
             medications=_merge_medications([m for r in results for m in r.medications]),
+            record_reference=next((r.patient.reference for r in results if r.patient.reference), None),
         ),
         findings=findings,
         genotypes=_unique([g for r in results for g in r.genotypes], _genotype_key),

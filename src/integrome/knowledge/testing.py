@@ -9,7 +9,7 @@ reads. The format is documented in `data/testing/README.md`; every problem is a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -28,7 +28,7 @@ from integrome.knowledge.catalog import (
 )
 from integrome.model.catalog import GuidelineBiomarker, GuidelineRule
 
-__all__ = ["TESTING_DIR", "GapKnowledge", "load_gap_knowledge", "parse_testing_file"]
+__all__ = ["TESTING_DIR", "GapKnowledge", "load_gap_knowledge", "parse_testing_files"]
 
 TESTING_DIR = "testing"
 _TOP_KEYS = {"source", "defaults", "biomarkers", "rules"}
@@ -51,10 +51,11 @@ class _Parsed:
     rules: tuple[tuple[GuidelineRule, str], ...]
 
 
-def parse_testing_file(text: str, name: str) -> tuple[list[GuidelineBiomarker], list[GuidelineRule]]:
-    """Validate one testing file on its own (references between files are checked at load)."""
-    parsed = _parse(text, name)
-    return [b for b, _ in parsed.biomarkers], [r for r, _ in parsed.rules]
+def parse_testing_files(
+    named: Sequence[tuple[str, str]],
+) -> tuple[dict[str, GuidelineBiomarker], list[GuidelineRule]]:
+    """Validate testing files (name, text) together: records, then ids and references across files."""
+    return _check([_parse(text, name) for name, text in named])
 
 
 def _parse(text: str, name: str) -> _Parsed:
@@ -156,7 +157,7 @@ def _packaged() -> list[tuple[str, bytes]]:
 def _guidelines(
     named: tuple[tuple[str, bytes], ...],
 ) -> tuple[dict[str, GuidelineBiomarker], list[GuidelineRule]]:
-    return _check([_parse(data.decode("utf-8"), name) for name, data in named])
+    return parse_testing_files([(name, data.decode("utf-8")) for name, data in named])
 
 
 def load_gap_knowledge(extra_dir: Path | None = None) -> GapKnowledge:

@@ -43,11 +43,11 @@ __all__ = [
     "MET",
     "UNKNOWN",
     "Branch",
+    "Compiler",
     "Leaf",
     "LeafResult",
     "Node",
     "PatientFacts",
-    "compile_criteria",
     "patient_facts",
 ]
 
@@ -194,13 +194,21 @@ def _age_range(birth: str | None, as_of: str) -> tuple[int, int] | None:
 # --- compiled criteria ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Leaf:
-    """One criterion, compiled: a label, how it counts, and its evaluator."""
+    """One criterion, compiled: a label, how it counts, a fast judge and a detailed explanation.
 
+    `judge` gives the truth value alone (it runs for every candidate arm); `explain` gives the same
+    truth with the reasons (it runs only for the criteria shown to the reader). Both read one state
+    function, so they cannot disagree. Equal criteria of different arms share one Leaf (`uid`), and a
+    patient's truth values are memoized per leaf.
+    """
+
+    uid: int
     label: str
     kind: Literal["genomic", "biomarker", "diagnosis", "age", "sex", "prior_therapy"]
-    evaluate: Callable[[PatientFacts], LeafResult]
+    judge: Callable[[PatientFacts], Truth]
+    explain: Callable[[PatientFacts], LeafResult]
     keys: frozenset[str]
     """Patient index keys of which one must be present for this criterion to be met; empty when the
     criterion is not a hook (age, sex, prior therapy, exclusions)."""
@@ -214,7 +222,7 @@ class Leaf:
         return self.kind in ("genomic", "biomarker")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Branch:
     all: bool
     children: tuple[Node, ...]
@@ -223,39 +231,68 @@ class Branch:
 Node = Leaf | Branch
 
 
-def compile_criteria(node: CriteriaNode, tree: OncoTree) -> Node:
-    """Turn a criteria tree into evaluators (done once per trial store, not per patient)."""
-    if node.all is not None or node.any is not None:
+class Compiler:
+    """Compiles criteria trees, sharing one Leaf between equal criteria (once per trial store)."""
+
+    def __init__(self, tree: OncoTree) -> None:
+        self.tree = tree
+        self._leaves: dict[object, Leaf] = {}
+
+    def compile(self, node: CriteriaNode) -> Node:
         children = node.all if node.all is not None else node.any
-        assert children is not None
-        return Branch(node.all is not None, tuple(compile_criteria(child, tree) for child in children))
-    if node.genomic is not None:
-        return _genomic_leaf(node.genomic)
-    if node.biomarker is not None:
-        return _biomarker_leaf(node.biomarker)
-    if node.diagnosis is not None:
-        return _diagnosis_leaf(node.diagnosis, tree)
-    if node.age is not None:
-        return _age_leaf(node.age)
-    if node.sex is not None:
-        return _sex_leaf(node.sex)
-    assert node.prior_therapy is not None
-    return _prior_therapy_leaf(node.prior_therapy)
+        if children is not None:
+            compiled = [self.compile(child) for child in children]
+            if node.all is not None:
+                # Tumor type and sex first: an AND stops at a failed one (see match.trials._score).
+                compiled.sort(key=lambda child: not (isinstance(child, Leaf) and child.hard))
+            return Branch(node.all is not None, tuple(compiled))
+        key, make = self._maker(node)
+        leaf = self._leaves.get(key)
+        if leaf is None:
+            leaf = make(len(self._leaves))
+            self._leaves[key] = leaf
+        return leaf
+
+    def _maker(self, node: CriteriaNode) -> tuple[object, Callable[[int], Leaf]]:
+        if node.genomic is not None:
+            genomic = node.genomic
+            return ("genomic", genomic), lambda uid: _genomic_leaf(uid, genomic)
+        if node.biomarker is not None:
+            biomarker = node.biomarker
+            return ("biomarker", biomarker), lambda uid: _biomarker_leaf(uid, biomarker)
+        if node.diagnosis is not None:
+            d = node.diagnosis
+            return ("diagnosis", tuple(d.codes), d.name, d.exclude), lambda uid: _diagnosis_leaf(
+                uid, d, self.tree
+            )
+        if node.age is not None:
+            age = node.age
+            return ("age", age), lambda uid: _age_leaf(uid, age)
+        if node.sex is not None:
+            sex = node.sex
+            return ("sex", sex), lambda uid: _sex_leaf(uid, sex)
+        prior = node.prior_therapy
+        if prior is None:
+            raise ValueError("a criteria node without a criterion")
+        return ("prior", tuple(prior.drugs), prior.received), lambda uid: _prior_therapy_leaf(uid, prior)
 
 
 def _compare(op: str, left: float, right: float) -> bool:
-    return {
-        ">=": left >= right,
-        "<=": left <= right,
-        "==": left == right,
-        ">": left > right,
-        "<": left < right,
-    }[op]
+    if op == ">=":
+        return left >= right
+    if op == "<=":
+        return left <= right
+    if op == ">":
+        return left > right
+    if op == "<":
+        return left < right
+    return left == right
 
 
 def _parse_comparison(text: str) -> tuple[str, float]:
     found = _COMPARISON.match(text)
-    assert found is not None  # the model's pattern guarantees it
+    if found is None:
+        raise ValueError(f"not a comparison: {text!r}")
     return found.group(1), float(found.group(2))
 
 
@@ -434,74 +471,63 @@ def _assessed(c: GenomicCriterion, facts: PatientFacts) -> bool:
     }[c.variant_category]
 
 
-def _genomic_leaf(c: GenomicCriterion) -> Leaf:
+def _genomic_leaf(uid: int, c: GenomicCriterion) -> Leaf:
     label = _genomic_label(c)
     positive = _genomic_label(c.model_copy(update={"negated": False, "wildtype": False}))
     matches = _genomic_predicate(c)
     absent = c.negated or c.wildtype
     subject = c.gene or c.fusion_partner or ""
-    test = f"{subject} testing" if subject not in ("", "any", "intergenic") else None
+    named = subject not in ("", "any", "intergenic")
+    test = f"{subject} testing" if named else None
 
-    def evaluate(facts: PatientFacts) -> LeafResult:
+    def state(facts: PatientFacts) -> tuple[Truth, list[Finding], list[Finding]]:
         candidates: Sequence[Finding]
         if c.gene is not None:
             candidates = facts.by_gene.get(c.gene, ())
-        elif c.fusion_partner not in (None, "any", "intergenic"):
-            candidates = facts.by_gene.get(c.fusion_partner, ())
+        elif named:
+            candidates = facts.by_gene.get(subject, ())
         else:
             candidates = facts.fusions
         found = [f for f in candidates if matches(f)]
         confirmed = [f for f in found if f.source != "notes"]
-        ids = tuple(f.id for f in found)
-        shown = "; ".join(_provenance(f) for f in (confirmed or found)[:3])
-        if absent:
-            if confirmed:
-                return LeafResult(FAILED, f"the patient carries {positive} ({shown})", finding_ids=ids)
-            if found:
-                return LeafResult(
-                    UNKNOWN,
-                    f"{positive} is reported only in clinical notes ({shown})",
-                    f"{positive} is ruled out on tissue",
-                    ids,
-                    test,
-                )
-            if _assessed(c, facts):
-                return LeafResult(MET, f"{positive} not found; {subject} was tested")
-            return LeafResult(
-                UNKNOWN,
-                f"{subject} is not covered by the inputs",
-                f"{subject} is tested and found wild type",
-                test=test,
-            )
         if confirmed:
-            return LeafResult(MET, shown, finding_ids=tuple(f.id for f in confirmed))
+            return (FAILED if absent else MET), found, confirmed
         if found:
-            return LeafResult(
-                UNKNOWN,
-                f"reported only in clinical notes ({shown})",
-                f"{label} is confirmed on tissue",
-                ids,
-                test,
-            )
+            return UNKNOWN, found, confirmed
         if _assessed(c, facts):
-            return LeafResult(FAILED, f"not found; {subject} was tested")
-        return LeafResult(
-            UNKNOWN,
-            f"{subject or 'the gene'} is not covered by the inputs",
-            f"{label} is found ({subject or 'the gene'} not tested)",
-            test=test,
+            return (MET if absent else FAILED), found, confirmed
+        return UNKNOWN, found, confirmed
+
+    def judge(facts: PatientFacts) -> Truth:
+        return state(facts)[0]
+
+    def explain(facts: PatientFacts) -> LeafResult:
+        truth, found, confirmed = state(facts)
+        shown = "; ".join(_provenance(f) for f in (confirmed or found)[:3])
+        ids = tuple(f.id for f in (confirmed or found))
+        if found and not confirmed:
+            wanted = f"{positive} is ruled out on tissue" if absent else f"{label} is confirmed on tissue"
+            return LeafResult(UNKNOWN, f"reported only in clinical notes ({shown})", wanted, ids, test)
+        if confirmed:
+            reason = f"the patient carries {positive} ({shown})" if absent else shown
+            return LeafResult(truth, reason, finding_ids=ids)
+        if truth != UNKNOWN:
+            return LeafResult(truth, f"{positive} not found; {subject} was tested")
+        wanted = (
+            f"{subject} is tested and found wild type"
+            if absent
+            else f"{label} is found ({subject} not tested)"
         )
+        return LeafResult(UNKNOWN, f"{subject or 'the gene'} is not covered by the inputs", wanted, test=test)
 
     if absent:
         keys = frozenset({f"c:{c.gene}"}) if c.gene is not None else frozenset()
-    elif c.gene is not None:
-        keys = frozenset({f"g:{c.gene}"})
-    elif c.fusion_partner not in (None, "any", "intergenic"):
-        keys = frozenset({f"g:{c.fusion_partner}"})
+    elif named:
+        keys = frozenset({f"g:{subject}"})
     else:
         keys = frozenset({"fusion"})
     genes = tuple(g for g in (c.gene, c.fusion_partner) if g is not None and g not in ("any", "intergenic"))
-    return Leaf(label, "genomic", evaluate, keys, genes=genes)
+    return Leaf(uid, label, "genomic", judge, explain, keys, genes=genes)
 
 
 def _provenance(finding: Finding) -> str:
@@ -512,9 +538,9 @@ def _provenance(finding: Finding) -> str:
 # --- biomarkers -----------------------------------------------------------------------------------
 
 
-def _biomarker_leaf(c: BiomarkerCriterion) -> Leaf:
+def _biomarker_leaf(uid: int, c: BiomarkerCriterion) -> Leaf:
     key = biomarker_key(c.name)
-    names = {key, key.removesuffix("SIGNATURE")} - {""}
+    names = tuple({key, key.removesuffix("SIGNATURE")} - {""})
     op, bound = _parse_comparison(c.value) if c.value is not None else ("==", 0.0)
     wanted = f"{c.name} {_SYMBOLS[op]}{_shown(bound)}" if c.value is not None else f"{c.name} {c.status}"
     # HER2-low (IHC 1+, or 2+ without amplification) is HER2-negative in the ASCO/CAP HER2 testing
@@ -537,19 +563,30 @@ def _biomarker_leaf(c: BiomarkerCriterion) -> Leaf:
             holds = finding.status in accepted
         return MET if holds != c.negated else FAILED
 
-    def evaluate(facts: PatientFacts) -> LeafResult:
+    def state(facts: PatientFacts) -> tuple[Truth, list[BiomarkerFinding], bool]:
         findings = [f for name in names for f in facts.biomarkers.get(name, ())]
         if not findings:
-            return LeafResult(
-                UNKNOWN, f"no {c.name} result in the inputs", f"{wanted} is shown", test=f"{c.name} testing"
-            )
+            return UNKNOWN, findings, False
         confirmed = [f for f in findings if f.source != "notes"]
         judged = confirmed or findings
         truths = [verdict(f) for f in judged]
+        truth: Truth = MET if MET in truths else min(truths)
+        if truth == MET and not confirmed:
+            return UNKNOWN, judged, True
+        return truth, judged, False
+
+    def judge(facts: PatientFacts) -> Truth:
+        return state(facts)[0]
+
+    def explain(facts: PatientFacts) -> LeafResult:
+        truth, judged, notes_only = state(facts)
+        if not judged:
+            return LeafResult(
+                UNKNOWN, f"no {c.name} result in the inputs", f"{wanted} is shown", test=f"{c.name} testing"
+            )
         shown = "; ".join(f"{f.biomarker} {f.value}" for f in judged[:3])
         ids = tuple(f.id for f in judged)
-        truth: Truth = max(truths) if MET in truths else min(truths)
-        if truth == MET and not confirmed:
+        if notes_only:
             return LeafResult(
                 UNKNOWN, f"reported only in clinical notes ({shown})", f"{label} is confirmed", ids
             )
@@ -558,91 +595,107 @@ def _biomarker_leaf(c: BiomarkerCriterion) -> Leaf:
         return LeafResult(truth, shown, finding_ids=ids)
 
     keys = frozenset() if c.negated else frozenset(f"b:{name}" for name in names)
-    return Leaf(label, "biomarker", evaluate, keys)
+    return Leaf(uid, label, "biomarker", judge, explain, keys)
 
 
 # --- clinical -------------------------------------------------------------------------------------
 
 
-def _diagnosis_leaf(c: DiagnosisCriterion, tree: OncoTree) -> Leaf:
+def _diagnosis_leaf(uid: int, c: DiagnosisCriterion, tree: OncoTree) -> Leaf:
     pseudo = {"SOLID": "any solid tumor", "LIQUID": "any hematologic malignancy", "ANY": "any tumor"}
     names = [pseudo.get(code) or f"{tree.name(code)} ({code})" for code in c.codes]
     shown = " or ".join(names) if names else repr(c.name)
     label = f"tumor type not {shown}" if c.exclude else f"tumor type {shown}"
     targets = frozenset(c.codes)
 
-    def evaluate(facts: PatientFacts) -> LeafResult:
+    def judge(facts: PatientFacts) -> Truth:
+        if not targets or not facts.codes:
+            return UNKNOWN
+        return MET if bool(targets & facts.dx_keys) != c.exclude else FAILED
+
+    def explain(facts: PatientFacts) -> LeafResult:
+        truth = judge(facts)
         if not targets:
-            return LeafResult(
-                UNKNOWN,
-                f"the trial's diagnosis {c.name!r} has no OncoTree code; compare by hand",
-                f"the tumor type is {c.name}",
-            )
+            reason = f"the trial's diagnosis {c.name!r} has no OncoTree code; compare by hand"
+            return LeafResult(UNKNOWN, reason, f"the tumor type is {c.name}")
         if not facts.codes:
             return LeafResult(UNKNOWN, "the patient's tumor type is not coded", f"the tumor type is {shown}")
         patient = ", ".join(f"{tree.name(code)} ({code})" for code in facts.codes)
-        hit = bool(targets & facts.dx_keys)
-        if hit != c.exclude:
-            return LeafResult(MET, f"patient: {patient}")
-        return LeafResult(FAILED, f"patient: {patient}")
+        return LeafResult(truth, f"patient: {patient}")
 
     keys = frozenset() if c.exclude else frozenset(f"d:{code}" for code in c.codes)
-    return Leaf(label, "diagnosis", evaluate, keys, hard=True)
+    return Leaf(uid, label, "diagnosis", judge, explain, keys, hard=True)
 
 
-def _age_leaf(text: str) -> Leaf:
+def _age_leaf(uid: int, text: str) -> Leaf:
     op, bound = _parse_comparison(text)
-    label = f"age {_SYMBOLS[op]}{_shown(bound)}"
+    wanted = f"{_SYMBOLS[op]}{_shown(bound)}"
+    label = f"age {wanted}"
 
-    def evaluate(facts: PatientFacts) -> LeafResult:
+    def judge(facts: PatientFacts) -> Truth:
         if facts.age is None:
-            return LeafResult(UNKNOWN, "no birth date in the inputs", f"the patient's age is {label[4:]}")
+            return UNKNOWN
+        young, old = facts.age
+        if op == "==":
+            certain, possible = young == old == bound, young <= bound <= old
+        else:
+            at_young, at_old = _compare(op, young, bound), _compare(op, old, bound)
+            certain, possible = at_young and at_old, at_young or at_old
+        return MET if certain else UNKNOWN if possible else FAILED
+
+    def explain(facts: PatientFacts) -> LeafResult:
+        truth = judge(facts)
+        if facts.age is None:
+            return LeafResult(UNKNOWN, "no birth date in the inputs", f"the patient's age is {wanted}")
         young, old = facts.age
         age = f"{young}" if young == old else f"{young}-{old}"
-        if op == "==":
-            holds = [young == old == bound, young <= bound <= old]
-        else:
-            holds = [_compare(op, young, bound) and _compare(op, old, bound)]
-            holds.append(_compare(op, young, bound) or _compare(op, old, bound))
-        if holds[0]:
-            return LeafResult(MET, f"patient is {age}")
-        if holds[1]:
+        if truth == UNKNOWN:
             return LeafResult(
-                UNKNOWN, f"patient is {age} (partial birth date)", f"the patient's age is {label[4:]}"
+                UNKNOWN, f"patient is {age} (partial birth date)", f"the patient's age is {wanted}"
             )
-        return LeafResult(FAILED, f"patient is {age}", f"{label} (patient is {age})")
+        return LeafResult(truth, f"patient is {age}", f"{label} (patient is {age})")
 
-    return Leaf(label, "age", evaluate, frozenset())
+    return Leaf(uid, label, "age", judge, explain, frozenset())
 
 
-def _sex_leaf(sex: str) -> Leaf:
-    def evaluate(facts: PatientFacts) -> LeafResult:
+def _sex_leaf(uid: int, sex: str) -> Leaf:
+    def judge(facts: PatientFacts) -> Truth:
+        if facts.sex is None:
+            return UNKNOWN
+        return MET if facts.sex == sex else FAILED
+
+    def explain(facts: PatientFacts) -> LeafResult:
         if facts.sex is None:
             return LeafResult(UNKNOWN, "sex not recorded", f"the patient is {sex}")
-        return LeafResult(MET if facts.sex == sex else FAILED, f"patient is {facts.sex}")
+        return LeafResult(judge(facts), f"patient is {facts.sex}")
 
-    return Leaf(sex, "sex", evaluate, frozenset(), hard=True)
+    return Leaf(uid, sex, "sex", judge, explain, frozenset(), hard=True)
 
 
-def _prior_therapy_leaf(c: PriorTherapyCriterion) -> Leaf:
+def _prior_therapy_leaf(uid: int, c: PriorTherapyCriterion) -> Leaf:
     drugs = " or ".join(c.drugs)
     label = f"prior {drugs}" if c.received else f"no prior {drugs}"
     wanted = frozenset(c.drugs)
 
-    def evaluate(facts: PatientFacts) -> LeafResult:
-        taken = sorted(wanted & facts.received)
+    def judge(facts: PatientFacts) -> Truth:
+        taken = bool(wanted & facts.received)
         if c.received:
-            if taken:
-                return LeafResult(MET, f"received {', '.join(taken)}")
-            return LeafResult(UNKNOWN, f"no record of {drugs}", f"the patient has received {drugs}")
+            return MET if taken else UNKNOWN
         if taken:
-            return LeafResult(
-                FAILED, f"received {', '.join(taken)}", f"{label} (received {', '.join(taken)})"
-            )
-        if facts.has_medications:
+            return FAILED
+        return MET if facts.has_medications else UNKNOWN
+
+    def explain(facts: PatientFacts) -> LeafResult:
+        truth = judge(facts)
+        taken = ", ".join(sorted(wanted & facts.received))
+        if taken:
+            return LeafResult(truth, f"received {taken}", f"{label} (received {taken})")
+        if truth == MET:
             return LeafResult(MET, "not among the recorded medications")
+        if c.received:
+            return LeafResult(UNKNOWN, f"no record of {drugs}", f"the patient has received {drugs}")
         return LeafResult(
             UNKNOWN, "no medication history in the inputs", f"the patient has not received {drugs}"
         )
 
-    return Leaf(label, "prior_therapy", evaluate, frozenset())
+    return Leaf(uid, label, "prior_therapy", judge, explain, frozenset())

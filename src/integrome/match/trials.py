@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 from weakref import WeakKeyDictionary
 
@@ -33,11 +34,11 @@ from integrome.match._trial_criteria import (
     FAILED,
     MET,
     UNKNOWN,
+    Compiler,
     Leaf,
     LeafResult,
     Node,
     PatientFacts,
-    compile_criteria,
     patient_facts,
 )
 from integrome.model import Citation, Insight, PatientProfile
@@ -78,44 +79,110 @@ class CriterionCheck:
     result: LeafResult
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    """A subtree's truth plus the criteria along its most promising path."""
+_Score = tuple[int, int, int, int, int, int]
+"""(truth, failed, unknown, hard failed, hooks met, molecular met) along a subtree's chosen path."""
 
-    truth: int
-    checks: tuple[CriterionCheck, ...]
-    failed: int
-    unknown: int
-    hard_failed: int
-    hooks: int
-    molecular: int
 
-    def path_key(self) -> tuple[int, int, int, int, int]:
-        """Smaller is more promising: no hard failure, fewer failures, a hook, fewer unknowns."""
-        return (self.hard_failed, self.failed, 0 if self.hooks else 1, self.unknown, -self.molecular)
+def _leaf_score(leaf: Leaf, truth: int) -> _Score:
+    return (
+        truth,
+        int(truth == FAILED),
+        int(truth == UNKNOWN),
+        int(truth == FAILED and leaf.hard),
+        int(truth == MET and bool(leaf.keys)),
+        int(truth == MET and leaf.molecular),
+    )
+
+
+def _choose(scores: Sequence[_Score]) -> int:
+    """The OR child to follow: a met one with the most molecular criteria met, else the most promising
+    (no hard failure, fewest failures, a hook met, fewest unknowns, most molecular met); first wins ties."""
+    met = [index for index, score in enumerate(scores) if score[0] == MET]
+    if met:
+        return max(met, key=lambda index: (scores[index][5], scores[index][4]))
+    return min(
+        range(len(scores)),
+        key=lambda i: (scores[i][3], scores[i][1], 0 if scores[i][4] else 1, scores[i][2], -scores[i][5]),
+    )
+
+
+def _score(node: Node, facts: PatientFacts, memo: dict[int, _Score]) -> _Score:
+    """Kleene truth of `node` plus the counts along its chosen path; leaf truths memoized per patient.
+
+    An AND stops at its first child with a failed tumor type or sex: such a path is never chosen
+    over another, and if it is the only one the arm is neither eligible nor a near miss.
+    """
+    if isinstance(node, Leaf):
+        score = memo.get(node.uid)
+        if score is None:
+            score = _leaf_score(node, node.judge(facts))
+            memo[node.uid] = score
+        return score
+    if node.all:
+        truth, failed, unknown, hard, hooks, molecular = MET, 0, 0, 0, 0, 0
+        for child in node.children:
+            score = _score(child, facts, memo)
+            if score[3]:
+                return score
+            truth = min(truth, score[0])
+            failed += score[1]
+            unknown += score[2]
+            hooks += score[4]
+            molecular += score[5]
+        return (truth, failed, unknown, hard, hooks, molecular)
+    scores = [_score(child, facts, memo) for child in node.children]
+    chosen = scores[_choose(scores)]
+    return (max(score[0] for score in scores), *chosen[1:])
+
+
+def _path(node: Node, facts: PatientFacts, memo: dict[int, _Score]) -> list[Leaf]:
+    """The criteria along the path `_score` chose, in tree order."""
+    if isinstance(node, Leaf):
+        return [node]
+    if node.all:
+        return [leaf for child in node.children for leaf in _path(child, facts, memo)]
+    index = _choose([_score(child, facts, memo) for child in node.children])
+    return _path(node.children[index], facts, memo)
 
 
 @dataclass(frozen=True)
 class TrialMatch:
-    """One arm's verdict for the patient, with the criteria met, failed and unknown on its path."""
+    """One arm's verdict for the patient; the criteria on its path are explained on first access."""
 
     trial: Trial
     arm: TrialArm
     verdict: Literal["eligible", "near_miss"]
-    met: tuple[CriterionCheck, ...]
-    failed: tuple[CriterionCheck, ...]
-    unknown: tuple[CriterionCheck, ...]
+    molecular_met: int
+    failed_count: int
+    unknown_count: int
+    _root: Node = field(repr=False, compare=False)
+    _facts: PatientFacts = field(repr=False, compare=False)
+    _memo: dict[int, _Score] = field(repr=False, compare=False)
+
+    @cached_property
+    def checks(self) -> tuple[CriterionCheck, ...]:
+        """The criteria on the arm's chosen path, explained (computed for the trials shown only)."""
+        leaves = _path(self._root, self._facts, self._memo)
+        return tuple(CriterionCheck(leaf, leaf.explain(self._facts)) for leaf in leaves)
 
     @property
-    def molecular_met(self) -> int:
-        return sum(1 for check in self.met if check.leaf.molecular)
+    def met(self) -> tuple[CriterionCheck, ...]:
+        return tuple(check for check in self.checks if check.result.truth == MET)
+
+    @property
+    def failed(self) -> tuple[CriterionCheck, ...]:
+        return tuple(check for check in self.checks if check.result.truth == FAILED)
+
+    @property
+    def unknown(self) -> tuple[CriterionCheck, ...]:
+        return tuple(check for check in self.checks if check.result.truth == UNKNOWN)
 
     def rank_key(self) -> tuple[int, int, int, int, str, str]:
         return (
             0 if self.verdict == "eligible" else 1,
             -self.molecular_met,
-            len(self.failed),
-            len(self.unknown),
+            self.failed_count,
+            self.unknown_count,
             self.trial.id,
             self.arm.id,
         )
@@ -140,43 +207,67 @@ class CompiledArm:
 
 
 class CompiledTrials:
-    """Arms compiled for evaluation, indexed by the patient facts that can make them relevant."""
+    """Arms compiled for evaluation, indexed by the patient facts that can make them relevant.
+
+    Two indexes: for a patient whose tumor type is coded, an arm that requires a tumor type on
+    every path is filed under those OncoTree codes (a failed tumor type rules out both eligibility
+    and a near miss); for a patient without a coded tumor type, under its molecular hooks (only a
+    molecular criterion can then tie the arm to the patient). Arms without such anchors are filed
+    under their hook criteria in both, and arms that can be met without any hook are always tried.
+    """
 
     def __init__(
-        self, arms: Sequence[CompiledArm], by_key: dict[str, tuple[int, ...]], always: Sequence[int]
+        self,
+        arms: Sequence[CompiledArm],
+        coded: dict[str, tuple[int, ...]],
+        uncoded: dict[str, tuple[int, ...]],
+        always: Sequence[int],
     ):
         self.arms = tuple(arms)
-        self._by_key = by_key
+        self._coded = coded
+        self._uncoded = uncoded
         self._always = tuple(always)
 
     def __len__(self) -> int:
         return len(self.arms)
 
-    def candidates(self, keys: Iterable[str]) -> list[CompiledArm]:
-        """Arms that one of `keys` points to, plus arms that need no hook, in store order."""
+    def candidates(self, facts: PatientFacts) -> list[CompiledArm]:
+        """The arms worth evaluating for this patient, in store order."""
+        index = self._coded if facts.codes else self._uncoded
         found: set[int] = set(self._always)
-        for key in keys:
-            found.update(self._by_key.get(key, ()))
-        return [self.arms[index] for index in sorted(found)]
+        for key in facts.keys:
+            found.update(index.get(key, ()))
+        return [self.arms[position] for position in sorted(found)]
 
 
 def compile_trials(trials: Iterable[Trial], tree: OncoTree | None = None) -> CompiledTrials:
-    """Compile every arm's criteria and build the hook index (once per trial store)."""
-    tree = tree or oncotree()
+    """Compile every arm's criteria and build the indexes (once per trial store)."""
+    compiler = Compiler(tree or oncotree())
     arms: list[CompiledArm] = []
-    by_key: dict[str, list[int]] = {}
+    coded: dict[str, list[int]] = {}
+    uncoded: dict[str, list[int]] = {}
     always: list[int] = []
     for trial in trials:
         for arm in trial.arms:
-            root = compile_criteria(arm.criteria, tree)
-            index = len(arms)
+            root = compiler.compile(arm.criteria)
+            position = len(arms)
             arms.append(CompiledArm(trial, arm, root, trial.status != "closed" and arm.status == "open"))
-            if _anchored(root):
-                for key in _hook_keys(root):
-                    by_key.setdefault(key, []).append(index)
-            else:
-                always.append(index)
-    return CompiledTrials(arms, {key: tuple(indexes) for key, indexes in by_key.items()}, always)
+            if not _anchored(root):
+                always.append(position)
+                continue
+            hooks = _hook_keys(root)
+            tumor = _required_tumor(root)
+            for key in tumor if tumor is not None else hooks:
+                coded.setdefault(key, []).append(position)
+            for key in hooks:
+                if tumor is None or not key.startswith("d:"):
+                    uncoded.setdefault(key, []).append(position)
+    return CompiledTrials(
+        arms,
+        {key: tuple(value) for key, value in coded.items()},
+        {key: tuple(value) for key, value in uncoded.items()},
+        always,
+    )
 
 
 _compiled_stores: WeakKeyDictionary[TrialStore, CompiledTrials] = WeakKeyDictionary()
@@ -206,64 +297,52 @@ def _hook_keys(node: Node) -> set[str]:
     return set().union(*(_hook_keys(child) for child in node.children))
 
 
-def _evaluate(node: Node, facts: PatientFacts) -> _Outcome:
+def _required_tumor(node: Node) -> frozenset[str] | None:
+    """Index keys of tumor types one of which every path of `node` requires (None: no such set)."""
     if isinstance(node, Leaf):
-        result = node.evaluate(facts)
-        return _Outcome(
-            truth=result.truth,
-            checks=(CriterionCheck(node, result),),
-            failed=int(result.truth == FAILED),
-            unknown=int(result.truth == UNKNOWN),
-            hard_failed=int(result.truth == FAILED and node.hard),
-            hooks=int(result.truth == MET and bool(node.keys)),
-            molecular=int(result.truth == MET and node.molecular),
-        )
-    outcomes = [_evaluate(child, facts) for child in node.children]
+        return node.keys if node.kind == "diagnosis" and node.keys else None
+    found = [_required_tumor(child) for child in node.children]
     if node.all:
-        return _Outcome(
-            truth=min(o.truth for o in outcomes),
-            checks=tuple(check for o in outcomes for check in o.checks),
-            failed=sum(o.failed for o in outcomes),
-            unknown=sum(o.unknown for o in outcomes),
-            hard_failed=sum(o.hard_failed for o in outcomes),
-            hooks=sum(o.hooks for o in outcomes),
-            molecular=sum(o.molecular for o in outcomes),
-        )
-    met = [o for o in outcomes if o.truth == MET]
-    if met:
-        return max(met, key=lambda o: (o.molecular, o.hooks, -len(o.checks)))
-    best = min(outcomes, key=_Outcome.path_key)
-    return _Outcome(
-        truth=max(o.truth for o in outcomes),
-        checks=best.checks,
-        failed=best.failed,
-        unknown=best.unknown,
-        hard_failed=best.hard_failed,
-        hooks=best.hooks,
-        molecular=best.molecular,
-    )
-
-
-def _verdict(outcome: _Outcome, config: TrialMatchConfig) -> Literal["eligible", "near_miss"] | None:
-    if outcome.truth == MET:
-        return "eligible"
-    if outcome.hard_failed or outcome.failed > config.max_failed or not outcome.hooks:
+        known = [keys for keys in found if keys is not None]
+        return min(known, key=len) if known else None
+    if any(keys is None for keys in found):
         return None
-    if outcome.failed and not outcome.molecular:
+    return frozenset().union(*(keys for keys in found if keys is not None))
+
+
+def _verdict(score: _Score, config: TrialMatchConfig) -> Literal["eligible", "near_miss"] | None:
+    truth, failed, _, hard_failed, hooks, molecular = score
+    if truth == MET:
+        return "eligible"
+    if hard_failed or failed > config.max_failed or not hooks:
+        return None
+    if failed and not molecular:
         return None
     return "near_miss"
 
 
-def evaluate_arm(arm: CompiledArm, facts: PatientFacts, config: TrialMatchConfig) -> TrialMatch | None:
-    outcome = _evaluate(arm.root, facts)
-    verdict = _verdict(outcome, config)
+def evaluate_arm(
+    arm: CompiledArm, facts: PatientFacts, config: TrialMatchConfig, memo: dict[int, _Score] | None = None
+) -> TrialMatch | None:
+    """The arm's verdict for the patient, or None when it is neither eligible nor a near miss.
+
+    `memo` shares leaf truths between the arms evaluated for one patient.
+    """
+    memo = {} if memo is None else memo
+    score = _score(arm.root, facts, memo)
+    verdict = _verdict(score, config)
     if verdict is None:
         return None
-    by_truth: dict[int, list[CriterionCheck]] = {MET: [], FAILED: [], UNKNOWN: []}
-    for check in outcome.checks:
-        by_truth[check.result.truth].append(check)
     return TrialMatch(
-        arm.trial, arm.arm, verdict, tuple(by_truth[MET]), tuple(by_truth[FAILED]), tuple(by_truth[UNKNOWN])
+        arm.trial,
+        arm.arm,
+        verdict,
+        molecular_met=score[5],
+        failed_count=score[1],
+        unknown_count=score[2],
+        _root=arm.root,
+        _facts=facts,
+        _memo=memo,
     )
 
 
@@ -287,10 +366,11 @@ def match_trials(
     codes, _ = tumor_codes(profile.patient, tree)
     facts = patient_facts(profile, codes, tree, as_of)
     best: dict[str, tuple[TrialMatch, list[TrialMatch]]] = {}
-    for arm in compiled.candidates(facts.keys):
+    memo: dict[int, _Score] = {}
+    for arm in compiled.candidates(facts):
         if not arm.is_open and not config.include_closed:
             continue
-        found = evaluate_arm(arm, facts, config)
+        found = evaluate_arm(arm, facts, config, memo)
         if found is None:
             continue
         entry = best.get(arm.trial.id)
@@ -320,8 +400,7 @@ def match_trials(
 def trial_insight(match: TrialMatch, arms: Sequence[TrialMatch], facts: PatientFacts) -> Insight:
     """One insight per trial, led by its best arm; other matching arms are named in the rationale."""
     trial, arm = match.trial, match.arm
-    path = (*match.met, *match.failed, *match.unknown)
-    genes = unique(gene for check in path for gene in check.leaf.genes)
+    genes = unique(gene for check in match.checks for gene in check.leaf.genes)
     return Insight(
         id="",
         kind="trial",

@@ -79,6 +79,11 @@ class Patient(StrictModel):
     birth_date: DateStr | None = None
     diagnoses: list[Diagnosis] = []
     medications: list[Medication] = []
+    record_reference: str | None = Field(
+        default=None,
+        description="the FHIR record's own reference to this patient (Patient/<resource id>); `id` may be "
+        "an MRN, so FHIR output points back to the record with this",
+    )
 
 
 class _FindingBase(StrictModel):

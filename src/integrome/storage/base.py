@@ -104,6 +104,8 @@ class NewAnalysis:
     drugs: Sequence[str]
     created_by: int | None
     rerun_of: str | None = None
+    options_json: str = "{}"
+    """How the inputs were read (sample, build, role), so a re-run reads them the same way."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class AnalysisRecord:
     created_by: int | None
     created_at: datetime
     rerun_of: str | None
+    options_json: str
     analysis_json: str
     documents: tuple[DocumentMeta, ...]
     genes: tuple[str, ...]
@@ -125,7 +128,8 @@ class AnalysisQuery:
     """Filters of `list_analyses`; all given filters must hold. Newest first, then by id."""
 
     visible_to: int | None = None
-    """A clinician's user id: only patients they created or are assigned to. None = all."""
+    """A clinician's user id: only analyses they created, and those of patients they created or
+    are assigned to. None = all."""
     patient_id: str | None = None
     gene: str | None = None
     drug: str | None = None
@@ -237,7 +241,9 @@ class Transaction(ABC):
     @abstractmethod
     def add_analysis(self, new: NewAnalysis) -> AnalysisRecord:
         """Store an analysis with its documents' metadata, creating the patient on first sight
-        (matched by `patient_source_key`; the creator is then assigned). The new id is random."""
+        (matched by `patient_source_key`, `created_by` becomes the patient's creator). A later
+        analysis of the same patient by someone else gives them no access to earlier ones: that
+        takes an assignment. The new id is random."""
 
     @abstractmethod
     def get_analysis(self, analysis_id: str) -> AnalysisRecord:
@@ -310,4 +316,3 @@ class Repository(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections; the repository is unusable afterwards."""
-

@@ -52,7 +52,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC) if value is not None else None
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
+        if not isinstance(value, datetime):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -100,6 +100,7 @@ class AnalysisRow(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     rerun_of: Mapped[str | None] = mapped_column(ForeignKey("analyses.id"))
+    options_json: Mapped[str] = mapped_column(Text)
     analysis_json: Mapped[str] = mapped_column(Text)
 
     documents: Mapped[list[DocumentRow]] = relationship(order_by="DocumentRow.position")

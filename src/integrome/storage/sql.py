@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy import Engine, create_engine, event, func, or_, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -133,7 +133,9 @@ class SqlTransaction(Transaction):
             raise StorageError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
         if self.session.scalar(select(UserRow.id).where(UserRow.name == name)) is not None:
             raise ConflictError(f"user {name!r} already exists")
-        row = UserRow(name=name, role=role, password_hash=password_hash, active=True, created_at=self._clock())
+        row = UserRow(
+            name=name, role=role, password_hash=password_hash, active=True, created_at=self._clock()
+        )
         self.session.add(row)
         try:
             self.session.flush()
@@ -183,7 +185,9 @@ class SqlTransaction(Transaction):
     # analyses
     def add_analysis(self, new: NewAnalysis) -> AnalysisRecord:
         now = self._clock()
-        patient = self.session.scalar(select(PatientRow).where(PatientRow.source_key == new.patient_source_key))
+        patient = self.session.scalar(
+            select(PatientRow).where(PatientRow.source_key == new.patient_source_key)
+        )
         if patient is None:
             patient = PatientRow(
                 id=_new_id("pt"),
@@ -195,9 +199,6 @@ class SqlTransaction(Transaction):
             )
             self.session.add(patient)
             self.session.flush()
-        elif new.created_by is not None and patient.created_by != new.created_by:
-            if self.session.get(PatientAssignmentRow, (patient.id, new.created_by)) is None:
-                self.session.add(PatientAssignmentRow(patient_id=patient.id, user_id=new.created_by))
         row = AnalysisRow(
             id=_new_id("an"),
             patient_id=patient.id,
@@ -205,6 +206,7 @@ class SqlTransaction(Transaction):
             created_by=new.created_by,
             created_at=now,
             rerun_of=new.rerun_of,
+            options_json=new.options_json,
             analysis_json=new.analysis_json,
         )
         self.session.add(row)
@@ -244,7 +246,12 @@ class SqlTransaction(Transaction):
                 PatientAssignmentRow.user_id == query.visible_to
             )
             created = select(PatientRow.id).where(PatientRow.created_by == query.visible_to)
-            statement = statement.where(AnalysisRow.patient_id.in_(assigned.union(created)))
+            statement = statement.where(
+                or_(
+                    AnalysisRow.created_by == query.visible_to,
+                    AnalysisRow.patient_id.in_(assigned.union(created)),
+                )
+            )
         if query.patient_id is not None:
             statement = statement.where(AnalysisRow.patient_id == query.patient_id)
         for kind, value in (("gene", query.gene), ("drug", query.drug)):
@@ -401,7 +408,11 @@ def _user(row: UserRow) -> UserRecord:
 
 def _patient(row: PatientRow) -> PatientRecord:
     return PatientRecord(
-        id=row.id, sex=row.sex, birth_year=row.birth_year, created_by=row.created_by, created_at=row.created_at
+        id=row.id,
+        sex=row.sex,
+        birth_year=row.birth_year,
+        created_by=row.created_by,
+        created_at=row.created_at,
     )
 
 
@@ -413,6 +424,7 @@ def _analysis(row: AnalysisRow) -> AnalysisRecord:
         created_by=row.created_by,
         created_at=row.created_at,
         rerun_of=row.rerun_of,
+        options_json=row.options_json,
         analysis_json=row.analysis_json,
         documents=tuple(
             DocumentMeta(name=d.name, format=d.format, sha256=d.sha256, size=d.size, role=d.role)

@@ -118,6 +118,28 @@ def test_patient_reference_defaults_to_the_record_id_and_can_be_given(analysis: 
     ) == [True]
 
 
+def test_the_input_records_patient_reference_is_kept_over_its_mrn(tmp_path: Path) -> None:
+    from integrome.ingest.load import IngestOptions, load_inputs
+
+    record = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "fullUrl": "https://ehr.example.org/fhir/Patient/p-81",
+                "resource": {"resourceType": "Patient", "id": "p-81", "identifier": [{"value": "MRN-4471"}]},
+            }
+        ],
+    }
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    patient = load_inputs([tmp_path / "record.json"], IngestOptions()).patient
+    assert (patient.id, patient.record_reference) == ("MRN-4471", "Patient/p-81")
+    bundle = analysis_to_fhir(make_analysis(patient=patient))
+    assert fhirpath(bundle, "entry.resource.ofType(Observation).subject.reference.distinct()") == [
+        "Patient/p-81"
+    ]
+
+
 def test_patient_id_that_is_not_a_fhir_id_becomes_an_identifier(analysis: Analysis) -> None:
     patient = analysis.patient.model_copy(update={"id": "MRN 4471/2"})
     bundle = analysis_to_fhir(make_analysis(patient=Patient.model_validate(patient.model_dump())))

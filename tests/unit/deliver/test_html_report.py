@@ -10,7 +10,16 @@ from tests.unit.deliver.sample import make_analysis
 
 from integrome.deliver import render_html
 from integrome.deliver.html import age_in_years
-from integrome.model import Analysis, Citation, Insight, Medication, Patient, PgxResult, VariantFinding
+from integrome.model import (
+    Analysis,
+    Citation,
+    Insight,
+    Medication,
+    Patient,
+    PgxResult,
+    TestOption,
+    VariantFinding,
+)
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"><img src=x onerror=alert(2)>'
@@ -253,3 +262,43 @@ def test_assessed_gene_with_gaps_gives_a_count_and_its_note_a_full_row() -> None
     assert "<td>Assessed; 2 defining positions not in the inputs</td>" in html
     note = "CYP2C19: alleles not assessable (positions missing): *4"
     assert f'<tr class="pgx-note"><td colspan="6">{note}</td></tr>' in html
+
+
+def test_test_options_show_gaps_closed_turnaround_range_and_companion_drugs() -> None:
+    base = make_analysis()
+    recommendation = next(i for i in base.insights if i.kind == "test_recommendation")
+    option = TestOption(
+        test_id="panel",
+        name="Example DNA+RNA panel",
+        provider="Example Lab",
+        covers=["KRAS mutation", "RET rearrangement"],
+        turnaround_days=10,
+        turnaround_max_days=14,
+        companion_diagnostic=True,
+        companion_drugs=["selpercatinib"],
+        closes=2,
+        of=3,
+        example=True,
+    )
+    html = render_html(make_analysis(insights=[recommendation.model_copy(update={"options": [option]})]))
+    row = re.search(r"<caption>Tests that cover these gaps</caption>.*?</table>", html, flags=re.S)
+    assert row is not None
+    assert (
+        '<strong>2 of 3</strong>: <span class="muted">KRAS mutation, RET rearrangement</span>' in row.group(0)
+    )
+    assert "<td>10–14 days</td>" in row.group(0)
+    assert "Companion diagnostic for selpercatinib" in row.group(0)
+    assert "example catalog entry, not a real test" in row.group(0)
+
+
+def test_overview_counts_severities_then_kinds_in_plain_words() -> None:
+    base = make_analysis()
+    therapy, tests = base.insights[0], base.insights[3]
+    second_test = tests.model_copy(update={"id": "i8"})
+    html = render_html(make_analysis(insights=[therapy, tests, second_test]))
+    assert "3 insights: 1 therapy option, 2 tests to consider." in html
+    overview = render_html(base)
+    assert (
+        "5 insights: 1 critical, 1 warning, 1 therapy option, 1 resistance finding, 1 pharmacogenomic"
+        in overview
+    )

@@ -82,6 +82,10 @@ class TestDiagnoses:
             ("HIV-1 infection, treatment naive.", [("hiv-1 infection", None)]),
             ("Known metastatic NSCLC.", [("nsclc", "NSCLC")]),
             ("History of breast cancer in 2015.", [("breast cancer", "BREAST")]),
+            (
+                "Stage IVB adenocarcinoma of the right upper lobe.",
+                [("adenocarcinoma of the right upper lobe", None)],
+            ),
         ],
     )
     def test_patient_diagnosis_is_normalized_text_with_oncotree(
@@ -110,6 +114,7 @@ class TestDiagnoses:
             "SARCOMA CLINIC - FOLLOW-UP VISIT",
             "Colon cancer screening is up to date.",
             "HIV negative.",
+            "Atrial fibrillation: none.",
         ],
     )
     def test_statement_that_is_not_the_patients_diagnosis_gives_none(self, text: str) -> None:
@@ -161,3 +166,48 @@ class TestProvenanceAndFiles:
         seconds = pipeline_load_seconds()
         assert seconds is not None
         assert 0 < seconds < 60
+
+
+_THORACIC_NOTE = """THORACIC ONCOLOGY - FOLLOW-UP
+Date: 2025-02-27
+
+41-year-old woman, never smoker, with stage IVB lung adenocarcinoma (liver and bone metastases).
+Her father had colon cancer. No systemic therapy given so far.
+
+Molecular results:
+- DNA panel: TP53 missense only; EGFR, KRAS, BRAF, ERBB2, MET negative.
+- RNA fusion panel: EML4-ALK fusion detected (EML4 exon 13 :: ALK exon 20). No ROS1, RET or NTRK fusion.
+- PD-L1 TPS 5%.
+
+Medications: atorvastatin 20 mg daily
+Allergies: penicillin
+
+Assessment: ALK-rearranged metastatic NSCLC, treatment-naive.
+Plan: start alectinib 600 mg twice daily; restage in 8 weeks.
+"""
+
+
+def test_structured_clinic_note_gives_diagnoses_medications_and_findings() -> None:
+    result = _notes(_THORACIC_NOTE)
+    assert [(d.code, d.oncotree) for d in result.diagnoses] == [
+        ("lung adenocarcinoma", "LUAD"),
+        ("nsclc", "NSCLC"),
+    ]
+    assert [(m.name, m.status, m.text) for m in result.medications] == [
+        ("atorvastatin", "active", "atorvastatin 20 mg daily"),
+        ("alectinib", "planned", "alectinib 600 mg twice daily"),
+    ]
+    summary = [(f.kind, f.gene, getattr(f, "alteration", None)) for f in result.findings]
+    assert summary == [
+        ("variant", "TP53", None),
+        ("negative", "EGFR", "any"),
+        ("negative", "KRAS", "any"),
+        ("negative", "BRAF", "any"),
+        ("negative", "ERBB2", "any"),
+        ("negative", "MET", "any"),
+        ("fusion", "ALK", None),
+        ("negative", "ROS1", "fusion"),
+        ("negative", "RET", "fusion"),
+        ("biomarker", "CD274", None),
+    ]
+    assert [f.provenance for f in result.findings][-1] == "note.txt:line 10"

@@ -101,6 +101,20 @@ class TestVariants:
     ) -> None:
         assert _summaries(text) == [expected]
 
+    def test_cdna_and_protein_change_are_both_kept(self) -> None:
+        (variant,) = _findings("BRCA2 c.5946del (p.Ser1982Argfs*22), VAF 51%")
+        assert isinstance(variant, VariantFinding)
+        assert (variant.hgvs_c, variant.hgvs_p, variant.consequence) == (
+            "c.5946del",
+            "p.Ser1982fs",
+            "frameshift_variant",
+        )
+
+    def test_missense_mutation_without_a_change_is_a_missense_variant(self) -> None:
+        assert _summaries("TP53 missense mutation (VAF 41%).") == [
+            ("variant", "TP53", None, "missense_variant", None)
+        ]
+
     def test_gene_level_mutation_is_protein_altering_without_hgvs(self) -> None:
         assert _summaries("KRAS-mutant colorectal cancer") == [
             ("variant", "KRAS", None, "protein_altering_variant", None)
@@ -149,6 +163,11 @@ class TestFusionsAndCopyNumber:
     def test_fusion_names_the_driver_and_its_partner(self, text: str, expected: tuple[object, ...]) -> None:
         assert _summaries(text) == [expected]
 
+    def test_partnerless_fusion_repeating_a_named_one_is_dropped(self) -> None:
+        assert _summaries("EML4-ALK fusion detected. Assessment: ALK-rearranged NSCLC.") == [
+            ("fusion", "ALK", "EML4")
+        ]
+
     def test_fusion_records_five_and_three_prime_genes(self) -> None:
         (fusion,) = _findings("EML4-ALK fusion")
         assert isinstance(fusion, FusionFinding)
@@ -186,6 +205,7 @@ class TestNegatives:
             ("MET not amplified", [("negative", "MET", "amplification")]),
             ("ALK IHC (D5F3) negative.", [("negative", "ALK", "any")]),
             ("ROS1 FISH negative.", [("negative", "ROS1", "any")]),
+            ("No CDKN2A/B homozygous deletion.", [("negative", "CDKN2A", "deletion")]),
         ],
     )
     def test_negated_result_becomes_negative_finding(
@@ -201,6 +221,7 @@ class TestNegatives:
             ("No KRAS, NRAS, BRAF mutations detected.", "mutation"),
             ("No mutations detected in KRAS, NRAS, BRAF.", "mutation"),
             ("No fusions were identified in ALK, ROS1 or RET.", "fusion"),
+            ("No ROS1, RET or NTRK fusion.", "fusion"),
             ("EGFR, ALK and ROS1 negative.", "any"),
         ],
     )

@@ -71,6 +71,9 @@ def test_planned_medication_is_planned(text: str, expected: list[tuple[str, str]
         ("Carboplatin + pemetrexed + pembrolizumab, progressed after 4 cycles.",
          [("carboplatin", "stopped"), ("pemetrexed", "stopped"), ("pembrolizumab", "stopped")]),
         ("Prior imatinib.", [("imatinib", "stopped")]),
+        ("Dexamethasone tapered off.", [("dexamethasone", "stopped")]),
+        ("Abiraterone/prednisone 2023-2024 (progression).", [("abiraterone", "stopped"),
+                                                            ("prednisone", "stopped")]),
     ],
 )  # fmt: skip
 def test_past_medication_is_stopped(text: str, expected: list[tuple[str, str]]) -> None:
@@ -145,6 +148,11 @@ def test_section_sets_the_status_when_the_sentence_does_not(
     text: str, expected: list[tuple[str, str]]
 ) -> None:
     assert sorted(_statuses(text)) == sorted(expected)
+
+
+def test_status_cue_inside_brackets_does_not_reach_the_next_drug() -> None:
+    statuses = dict(_statuses("Prior: ADT since 2021 (continues tamoxifen), abiraterone 2023-2024."))
+    assert statuses == {"tamoxifen": "active", "abiraterone": "stopped"}
 
 
 def test_drug_without_any_status_is_a_warning_not_a_medication() -> None:

@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id")),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("rerun_of", sa.String(40), sa.ForeignKey("analyses.id")),
+        sa.Column("options_json", sa.Text, nullable=False),
         sa.Column("analysis_json", sa.Text, nullable=False),
     )
     op.create_index("ix_analyses_created_at", "analyses", ["created_at"])
@@ -101,9 +102,7 @@ def upgrade() -> None:
         sa.Column("owner", sa.String(200), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
-        sa.CheckConstraint(
-            "status IN ('queued', 'running', 'succeeded', 'failed')", name="ck_jobs_status"
-        ),
+        sa.CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="ck_jobs_status"),
     )
     op.create_index("ix_jobs_status", "jobs", ["status"])
     op.create_table(

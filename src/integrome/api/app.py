@@ -1,0 +1,97 @@
+"""The FastAPI application: `create_app(settings)` builds one, wired to its own database.
+
+Tests and `integrome serve` build the app the same way; nothing is global, so two apps with
+two databases can live in one process. Routers are included here and hold no wiring of their
+own: another feature (CDS Hooks, web pages) adds its router with one `include_router` line and
+takes settings, repository and caller from `api.dependencies`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from integrome import __version__
+from integrome.api.auth import Authenticator
+from integrome.api.jobs import JobRunner
+from integrome.api.logs import configure_logging
+from integrome.api.problems import install_problem_handlers
+from integrome.api.routers import analyses, auth, cohort, health, jobs, kb, patients
+from integrome.api.service import load_pseudonym_key
+from integrome.settings import Settings
+from integrome.storage import create_repository
+from integrome.storage.blobs import BlobStore
+
+__all__ = ["create_app", "create_app_from_env"]
+
+log = logging.getLogger("integrome.api")
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
+    """A ready app: database opened (and migrated unless `migrate=False`), signing key loaded,
+    background job pool started. Its lifespan fails orphaned jobs at start-up and stops the
+    pool at shutdown."""
+    settings = settings or Settings()
+    repository = create_repository(settings.resolved_database_url(), migrate=migrate)
+    runner = JobRunner(repository, settings.job_workers)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runner.recover_orphans()
+        try:
+            yield
+        finally:
+            runner.shutdown()
+            repository.close()
+
+    app = FastAPI(
+        title="integrome",
+        version=__version__,
+        summary="Evidence-graded, cited decision support from one patient's scattered data.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.repository = repository
+    app.state.authenticator = Authenticator(settings, repository)
+    app.state.jobs = runner
+    app.state.blobs = BlobStore(settings.data_dir / "inputs")
+    app.state.pseudonym_key = load_pseudonym_key(settings)
+    install_problem_handlers(app)
+    app.middleware("http")(_log_requests)
+    for module in (health, auth, analyses, jobs, patients, cohort, kb):
+        app.include_router(module.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` worker processes: settings from the environment; the
+    schema was migrated once by `integrome serve` before the workers started."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings, migrate=False)
+
+
+async def _log_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """One JSON log line per request: method, route template (never the raw path or query, which
+    may carry identifiers), status, duration and a request id echoed in `X-Request-ID`."""
+    request_id = uuid.uuid4().hex
+    started = time.perf_counter()
+    response = await call_next(request)
+    route = request.scope.get("route")
+    log.info(
+        "request",
+        extra={
+            "request_id": request_id,
+            "method": request.method,
+            "route": getattr(route, "path", "unmatched"),
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+    response.headers["X-Request-ID"] = request_id
+    return response

@@ -1,0 +1,134 @@
+"""`/api/v1/kb`, `/api/v1/catalog`, `/api/v1/trials`: the knowledge the server analyzes with.
+
+Reading is open to every signed-in role. Publishing a laboratory test catalog is for the lab role
+(and admins): the file is validated and imported exactly as `integrome kb import catalog` does,
+into the server's knowledge-base folder (INTEGROME_KB_PATH), which changes the KB version.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import tempfile
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from pydantic import BaseModel, Field
+
+from integrome.api.audit import record
+from integrome.api.auth import Principal
+from integrome.api.dependencies import AppSettings, Caller, Repo, client_ip, require_roles
+from integrome.api.problems import problem_responses
+from integrome.api.uploads import JSON_TYPES
+from integrome.knowledge import KbInfo, load_knowledge_base
+from integrome.model import CatalogTest, Provider, Trial
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["knowledge base"])
+
+_CATALOG_LIMIT = 5 * 1024 * 1024
+_YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
+
+
+class CatalogEntryOut(BaseModel):
+    test: CatalogTest
+    provider: Provider
+    catalog: str
+    catalog_version: str
+    example_catalog: bool = Field(description="illustrative example data, not a real laboratory's offer")
+
+
+class PublishedCatalog(BaseModel):
+    name: str
+    version: str
+    tests: int
+    replaced: bool = Field(description="an earlier catalog of the same name was replaced")
+    kb_version: str
+
+
+@router.get("/kb", response_model=KbInfo, responses=problem_responses(401))
+def kb_info(settings: AppSettings, _caller: Caller) -> KbInfo:
+    """Version, sources and record counts of the knowledge base analyses use now."""
+    return load_knowledge_base(extra_dir=settings.kb_path).info()
+
+
+@router.get("/catalog/tests", response_model=list[CatalogEntryOut], responses=problem_responses(401))
+def catalog_tests(settings: AppSettings, _caller: Caller) -> list[CatalogEntryOut]:
+    """Orderable laboratory tests: the packaged example catalog plus every published one."""
+    from integrome.knowledge.catalog import load_catalog
+
+    return [
+        CatalogEntryOut(
+            test=entry.test,
+            provider=entry.provider,
+            catalog=entry.catalog,
+            catalog_version=entry.catalog_version,
+            example_catalog=entry.example_catalog,
+        )
+        for entry in load_catalog(settings.kb_path)
+    ]
+
+
+@router.put(
+    "/catalog/{name}",
+    response_model=PublishedCatalog,
+    responses=problem_responses(401, 403, 409, 413, 415, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"type": "object", "description": "integrome.catalog/1"}},
+                "application/yaml": {"schema": {"type": "string", "description": "integrome.catalog/1"}},
+            },
+        }
+    },
+)
+async def publish_catalog(
+    request: Request,
+    name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="catalog file name")],
+    settings: AppSettings,
+    repository: Repo,
+    principal: Annotated[Principal, Depends(require_roles("lab"))],
+) -> PublishedCatalog:
+    """Publish (or replace) a laboratory's test catalog, schema `integrome.catalog/1`."""
+    from fastapi.concurrency import run_in_threadpool
+
+    from integrome.knowledge.catalog import import_catalog
+
+    if settings.kb_path is None:
+        raise HTTPException(
+            409, "this server has no knowledge-base folder to publish into (INTEGROME_KB_PATH)"
+        )
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type not in (*JSON_TYPES, *_YAML_TYPES):
+        raise HTTPException(415, "send the catalog as application/json or application/yaml")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _CATALOG_LIMIT:
+            raise HTTPException(413, f"a catalog is at most {_CATALOG_LIMIT} bytes")
+    suffix = ".json" if media_type in JSON_TYPES else ".yaml"
+    scratch = settings.data_dir / "uploads"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="catalog-", dir=scratch) as folder:
+        source = pathlib.Path(folder) / f"{name}{suffix}"
+        source.write_bytes(bytes(body))
+        imported = await run_in_threadpool(import_catalog, source, settings.kb_path)
+    kb = load_knowledge_base(extra_dir=settings.kb_path)
+    with repository.transaction() as tx:
+        record(tx, principal, "catalog.publish", client_ip=client_ip(request))
+    return PublishedCatalog(
+        name=imported.catalog.name,
+        version=imported.catalog.version,
+        tests=len(imported.catalog.tests),
+        replaced=imported.replaced,
+        kb_version=kb.version,
+    )
+
+
+@router.get("/trials", response_model=list[Trial], responses=problem_responses(401))
+def trials(settings: AppSettings, _caller: Caller) -> list[Trial]:
+    """Clinical trials the matcher evaluates (imported CTML files and packaged ones)."""
+    from integrome.knowledge.trials import trial_store
+
+    return list(trial_store(load_knowledge_base(extra_dir=settings.kb_path)).trials)
