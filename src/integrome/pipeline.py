@@ -14,10 +14,15 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from integrome.errors import ConfigError, DeliveryError
 from integrome.model import Analysis, Build, Origin
 from integrome.settings import get_settings
+
+if TYPE_CHECKING:
+    from integrome.ingest.load import IngestOptions
+    from integrome.ingest.vcf import VcfOptions
 
 __all__ = [
     "DETERMINISTIC_TIMESTAMP",
@@ -64,6 +69,16 @@ class RunOptions:
     deterministic: bool = field(default_factory=_deterministic_default)
     """Pin `generated_at` (INTEGROME_DETERMINISTIC=1 sets the default)."""
     progress: ProgressCallback | None = None
+    panel_size_mb: float | None = None
+    """Callable territory for TMB in megabases; None = the targets BED's merged size, if one is given."""
+    ploidy: float | None = None
+    """Tumour ploidy for copy-number calls (default 2)."""
+    purity: float | None = None
+    """Tumour purity (0-1] to rescale copy-number log2 ratios (CNVkit method)."""
+    expression_reference: Path | None = None
+    """Cohort expression matrix (gene x samples) the patient's RNA levels are compared with."""
+    protein_reference: Path | None = None
+    """Cohort protein abundance matrix for the patient's protein levels."""
 
 
 def run_analysis(paths: Sequence[Path], *, options: RunOptions) -> Analysis:
@@ -73,7 +88,7 @@ def run_analysis(paths: Sequence[Path], *, options: RunOptions) -> Analysis:
     calls (0/0) are kept (they separate 'wild type' from 'not tested'), and the knowledge base's
     genes, so that a germline file keeps the calls something can be said about.
     """
-    from integrome.ingest.load import IngestOptions, load_inputs
+    from integrome.ingest.load import load_inputs
     from integrome.ingest.vcf import VcfOptions
     from integrome.insights import analyze
     from integrome.knowledge import load_knowledge_base
@@ -88,8 +103,35 @@ def run_analysis(paths: Sequence[Path], *, options: RunOptions) -> Analysis:
         genes_of_interest=kb.genes,
         targets_bed=options.targets_bed,
     )
-    profile = load_inputs(paths, IngestOptions(vcf=vcf, progress=options.progress))
+    profile = load_inputs(paths, _ingest_options(options, vcf, kb.genes))
     return analyze(profile, kb, generated_at=_timestamp(options.deterministic))
+
+
+def _ingest_options(options: RunOptions, vcf: VcfOptions, genes: frozenset[str]) -> IngestOptions:
+    """Multi-omics reading options: sample ploidy/purity, references, TMB territory, KB genes."""
+    from integrome.ingest.cnv import CopyNumberOptions
+    from integrome.ingest.expression import ExpressionOptions, read_reference
+    from integrome.ingest.fusions import FusionOptions
+    from integrome.ingest.load import IngestOptions
+    from integrome.ingest.proteomics import ProteomicsOptions
+    from integrome.ingest.signatures import bed_territory_mb
+
+    territory = options.panel_size_mb
+    if territory is None and options.targets_bed is not None:
+        territory = bed_territory_mb(options.targets_bed)
+    rna = read_reference(options.expression_reference) if options.expression_reference else None
+    protein = read_reference(options.protein_reference) if options.protein_reference else None
+    return IngestOptions(
+        vcf=vcf,
+        progress=options.progress,
+        copy_number=CopyNumberOptions(
+            build=options.build, ploidy=options.ploidy, purity=options.purity, genes=genes
+        ),
+        fusions=FusionOptions(genes=genes, build=options.build),
+        expression=ExpressionOptions(reference=rna, genes=genes),
+        proteomics=ProteomicsOptions(reference=protein, genes=genes),
+        tmb_territory_mb=territory,
+    )
 
 
 def _timestamp(deterministic: bool) -> str:

@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     background job pool started. Its lifespan fails orphaned jobs at start-up and stops the
     pool at shutdown."""
     settings = settings or Settings()
+    if settings.kb_path is not None:
+        settings.kb_path.mkdir(parents=True, exist_ok=True)
     repository = create_repository(settings.resolved_database_url(), migrate=migrate)
     runner = JobRunner(repository, settings.job_workers)
 

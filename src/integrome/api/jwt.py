@@ -109,11 +109,14 @@ def verify_jwt(
 ) -> dict[str, Any]:
     """The verified claims of `token`, or `TokenError` saying which check failed.
 
-    `issuers` maps each trusted `iss` value to its keys. `audience` is the accepted `aud` value(s)
+    `issuers` maps each trusted `iss` value to its keys. `alg: none` is refused even when listed
+    in `algorithms` (RFC 8725 section 3.1). `audience` is the accepted `aud` value(s)
     (CDS Hooks: the service's URL); None skips the audience check, for callers whose spec does
     not require one. `now` (Unix seconds) is for tests; None = the clock.
     """
-    _segment(token, 0)
+    algorithm = _segment(token, 0).get("alg")
+    if not isinstance(algorithm, str) or algorithm.lower() == "none" or algorithm not in algorithms:
+        raise TokenError("token rejected: its algorithm is not accepted")
     issuer = unverified_issuer(token)
     if issuer is None:
         raise TokenError("the token has no `iss` claim")

@@ -2,7 +2,7 @@
 
 Every failure a client can cause gets a 4xx problem with a one-line `detail` it can act on: an
 `InputError` keeps its message (file, place, what was expected) as 422; a missing record is 404;
-a taken name 409; an unreachable database 503. Anything else is a bug: 500 with no detail, and
+a taken name 409. Server-side trouble is 503: an unreachable database, an unusable knowledge base. Anything else is a bug: 500 with no detail, and
 the log gets the exception type and where it was raised, never its message (it may quote
 patient data).
 """
@@ -19,7 +19,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from integrome.errors import ConfigError, InputError, IntegromeError, NotFoundError, StorageError
+from integrome.errors import (
+    ConfigError,
+    InputError,
+    IntegromeError,
+    KnowledgeBaseError,
+    NotFoundError,
+    StorageError,
+)
 from integrome.storage.base import ConflictError
 
 __all__ = [
@@ -125,6 +132,9 @@ def _integrome_error(_request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, StorageError):
         log.error("storage error", extra={"error_type": type(exc).__name__})
         return problem_response(503, "the database is unavailable; try again later")
+    if isinstance(exc, KnowledgeBaseError):
+        log.error("knowledge base unusable", extra={"error_type": type(exc).__name__})
+        return problem_response(503, f"the server's knowledge base is unusable: {message}")
     if isinstance(exc, ConfigError):
         return problem_response(400, message)
     return problem_response(422, message)

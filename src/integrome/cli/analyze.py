@@ -69,6 +69,50 @@ def analyze(
             show_default=False,
         ),
     ] = None,
+    panel_size_mb: Annotated[
+        float | None,
+        typer.Option(
+            "--panel-size-mb",
+            help="Callable territory in megabases for computing TMB (default: the --targets BED's size).",
+            min=0.001,
+            show_default=False,
+        ),
+    ] = None,
+    ploidy: Annotated[
+        float | None,
+        typer.Option(
+            help="Tumour ploidy for copy-number calls (default 2).", min=0.5, max=10, show_default=False
+        ),
+    ] = None,
+    purity: Annotated[
+        float | None,
+        typer.Option(
+            help="Tumour purity (0-1] to rescale copy-number log2 ratios.",
+            min=0.01,
+            max=1.0,
+            show_default=False,
+        ),
+    ] = None,
+    expression_reference: Annotated[
+        Path | None,
+        typer.Option(
+            "--expression-reference",
+            help="Cohort expression matrix (gene, then one column per sample) for RNA outlier calls.",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    protein_reference: Annotated[
+        Path | None,
+        typer.Option(
+            "--protein-reference",
+            help="Cohort protein abundance matrix for protein outlier calls.",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Analyze one patient's files and write the reports to --out."""
     if somatic and germline:
@@ -87,6 +131,11 @@ def analyze(
             targets_bed=targets,
             kb_dir=kb_dir,
             progress=progress,
+            panel_size_mb=panel_size_mb,
+            ploidy=ploidy,
+            purity=purity,
+            expression_reference=expression_reference,
+            protein_reference=protein_reference,
         )
         analysis = run_analysis(inputs, options=options)
     written = write_outputs(analysis, out, chosen)

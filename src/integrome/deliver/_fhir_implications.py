@@ -1,9 +1,9 @@
 """Insights → IG implications (TherapeuticImplication, DiagnosticImplication) and follow-up requests.
 
 Therapy, resistance, PGx, contraindication and trial insights become therapeutic implications;
-diagnostic, prognostic and germline insights diagnostic implications (CGImplications.fsh). Test
-recommendations become a proposed ServiceRequest, offered to the clinician through the IG's
-FollowupRecommendation Task, which the report's recommended-action extension references; a
+diagnostic, prognostic and germline insights diagnostic implications (CGImplications.fsh). A test
+recommendation's ServiceRequest (`deliver.service_request`) is offered to the clinician through the
+IG's FollowupRecommendation Task, which the report's recommended-action extension references; a
 germline finding's counseling advice is a FollowupRecommendation of its own.
 
 Implications are `preliminary`: they are computed decision support that a clinician reviews, not
@@ -34,7 +34,6 @@ __all__ = [
     "followup_task",
     "implication_observation",
     "phenotype_observation",
-    "service_requests",
 ]
 
 Json = dict[str, Any]
@@ -43,8 +42,6 @@ THERAPEUTIC_KINDS = frozenset({"therapy", "resistance", "pgx", "contraindication
 """Insight kinds written as TherapeuticImplication; the others (but test recommendations) are diagnostic."""
 
 _HLA_RISK = {"positive": "high risk", "negative": "low risk"}
-_PRIORITY = {"routine": "routine", "urgent": "urgent"}
-"""FHIR request-priority for the urgencies it has a word for; 'soon' has none and goes to the note."""
 
 
 def _related_artifact(citation: Citation) -> Json:
@@ -215,35 +212,6 @@ def _medication(name: str) -> Json:
     return component(
         loinc("51963-7", "Medication assessed"), valueCodeableConcept=concept(*codings, text=name)
     )
-
-
-def service_requests(insight: Insight, subject: Json, issued: str) -> list[Json]:
-    """One proposed ServiceRequest per recommended test, with the why and the catalog options as notes."""
-    notes = [*insight.rationale]
-    if insight.specimen:
-        notes.append(f"Specimen: {insight.specimen}")
-    if insight.urgency and insight.urgency not in _PRIORITY:
-        notes.append(f"Urgency: {insight.urgency}")
-    for option in insight.options:
-        turnaround = f", about {option.turnaround_days} days" if option.turnaround_days else ""
-        notes.append(f"Option: {option.name} ({option.provider}{turnaround})")
-    requests = []
-    for test in insight.tests or [insight.title]:
-        request: Json = {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "proposal",
-            "code": concept(text=test),
-            "subject": subject,
-            "authoredOn": issued,
-            "reasonCode": [concept(text=insight.summary)],
-        }
-        if insight.urgency in _PRIORITY:
-            request["priority"] = _PRIORITY[insight.urgency]
-        if notes:
-            request["note"] = [{"text": line} for line in notes]
-        requests.append(request)
-    return requests
 
 
 def followup_task(

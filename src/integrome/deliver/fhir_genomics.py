@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Any
+from typing import Any, assert_never
 
 from integrome.deliver._fhir_codes import (
     LOINC,
@@ -42,8 +42,8 @@ from integrome.deliver._fhir_implications import (
     followup_task,
     implication_observation,
     phenotype_observation,
-    service_requests,
 )
+from integrome.deliver.service_request import service_request
 from integrome.errors import DeliveryError
 from integrome.model import (
     Analysis,
@@ -125,10 +125,11 @@ def analysis_to_fhir(analysis: Analysis, *, patient_reference: str | None = None
     actions: list[str] = []
     for insight in analysis.insights:
         if insight.kind == "test_recommendation":
-            for index, request in enumerate(service_requests(insight, subject, issued)):
-                request_url = entries.add(request, f"request {insight.id} {index}")
-                task = followup_task(insight.summary, subject, issued, focus=request_url)
-                actions.append(entries.add(task, f"task {insight.id} {index}"))
+            # service_request needs a reference; a subject known only by identifier replaces it after
+            request = service_request(insight, subject.get("reference", "Patient")) | {"subject": subject}
+            request_url = entries.add(request, f"request {insight.id}")
+            task = followup_task(insight.summary, subject, issued, focus=request_url)
+            actions.append(entries.add(task, f"task {insight.id}"))
             continue
         derived = [finding_urls[fid] for fid in insight.finding_ids if fid in finding_urls]
         if insight.kind in _PGX_KINDS:
@@ -166,7 +167,7 @@ def _finding_observation(finding: Finding, subject: Json, issued: str) -> Json:
         return fusion_observation(finding, subject, issued)
     if isinstance(finding, BiomarkerFinding):
         return biomarker_observation(finding, subject, issued)
-    raise TypeError(f"no FHIR form for finding kind {finding.kind!r}")
+    assert_never(finding)
 
 
 def _report(analysis: Analysis, subject: Json, results: list[str], actions: list[str]) -> Json:

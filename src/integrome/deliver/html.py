@@ -16,6 +16,7 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from integrome.deliver.omics import OmicsView, build_omics_view
 from integrome.model import (
     Analysis,
     BiomarkerFinding,
@@ -195,6 +196,8 @@ class ReportView:
     not_assessed: list[str]
     unannotated: list[str]
     disclaimer: str = DISCLAIMER
+    omics: OmicsView | None = None
+    """Multi-omics section (copy-number plot, RNA/protein levels, concordance), when there is data."""
 
 
 def render_html(analysis: Analysis) -> str:
@@ -260,6 +263,7 @@ def build_view(analysis: Analysis) -> ReportView:
         unannotated=[
             _genomic(f) for f in analysis.findings if isinstance(f, VariantFinding) and f.annotation == "none"
         ],
+        omics=build_omics_view(analysis),
     )
 
 

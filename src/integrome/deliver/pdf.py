@@ -1,8 +1,9 @@
 """The physician report as PDF: WeasyPrint renders the same HTML, so both formats say the same.
 
 WeasyPrint costs about 0.6 s to import, so it is imported only here, when a PDF is asked for.
-The fetcher refuses every URL: the report is self-contained, and rendering must neither reach
-the network nor read local files named by patient data.
+The fetcher refuses every URL but inline `data:` ones (the report's own plots): the report is
+self-contained, and rendering must neither reach the network nor read local files named by
+patient data.
 """
 
 from __future__ import annotations
@@ -22,6 +23,6 @@ def render_pdf(analysis: Analysis) -> bytes:
 def html_to_pdf(html: str) -> bytes:
     import weasyprint
 
-    fetcher = weasyprint.URLFetcher(allowed_protocols=())
+    fetcher = weasyprint.URLFetcher(allowed_protocols=("data",))
     pdf: bytes = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
     return pdf

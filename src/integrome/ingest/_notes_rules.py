@@ -160,7 +160,8 @@ _ISH_WORDS = _split("fish | ish | sish | cish | ddish")
 
 
 def _gene_alternatives(tokenize: Tokenize, *, only: frozenset[str] | None = None) -> list[Pattern]:
-    """One token pattern per way a gene can be written (single-token names share one IN set)."""
+    """One token pattern per way a gene can be written; the first holds every single-token name in one
+    IN set, the others are the multi-token names ("HER-2", "PD-L1", "HLA-B")."""
     single: set[str] = set()
     multi: list[Pattern] = []
     for name, symbol in gene_names().items():
@@ -250,7 +251,8 @@ def _fusion_patterns(genes: list[Pattern], fusion_positive: list[Pattern]) -> li
     """ "EML4-ALK fusion", "EML4::ALK", "ALK rearrangement", "ROS1-rearranged", "ALK positive"."""
     joint = _orth(*_HYPHEN, "::", ":")
     tail = [_words(*_FUSION_WORDS, op="?"), _words("positive", op="?")]
-    patterns = [[*five, joint, *three, *tail] for five in genes for three in genes]
+    single = genes[0]  # fusion partners are single-token symbols (EML4, KIF5B, ETV6, CD74, ...)
+    patterns = [[*single, joint, *single, *tail]]
     patterns += _with_genes(genes, [_orth(*_HYPHEN, op="?"), _words("gene", op="?"), _words(*_FUSION_WORDS)])
     patterns += _with_genes(fusion_positive, [_orth(*_HYPHEN, op="?"), _words("positive")], [_orth("+")])
     return patterns
@@ -470,7 +472,7 @@ def _ish_patterns() -> list[Pattern]:
 # --- targets: diagnoses and drugs --------------------------------------------------------------
 
 
-def _diagnosis_patterns(tokenize: Tokenize) -> tuple[list[Pattern], list[Pattern]]:
+def _diagnosis_patterns() -> tuple[list[Pattern], list[Pattern]]:
     """(diagnosis patterns, look-alike patterns that are not a diagnosis, such as "sarcoma clinic")."""
     qualifiers, heads = disease_qualifiers()
     adjectives = sorted(qualifiers | EXTENT_WORDS | {"sided"})
@@ -491,10 +493,6 @@ def _diagnosis_patterns(tokenize: Tokenize) -> tuple[list[Pattern], list[Pattern
         [joined, abbreviation],
     ]
     found = [[*stage, *core] for stage in stages for core in cores]
-    for phrase in (*disease_phrases(), *NON_ONCOLOGY_DIAGNOSES):
-        words = tokenize(phrase)
-        if len(words) > 1 or (len(phrase) > 4 and phrase.lower() not in abbreviations):
-            found.append([{"LOWER": word.lower()} for word in words])
     setting = _words(
         *_split("""
             clinic | board | service | team | center | centre | program | programme | institute |
@@ -522,10 +520,18 @@ def target_rules(tokenize: Tokenize) -> list[TargetRule]:
     ) -> None:
         rules.extend(TargetRule(literal, category, pattern=p, metadata=metadata) for p in patterns)
 
-    diagnoses, not_diagnoses = _diagnosis_patterns(tokenize)
+    diagnoses, not_diagnoses = _diagnosis_patterns()
     add(DIAGNOSIS, "diagnosis", diagnoses)
     add(NOT_DIAGNOSIS, "not a diagnosis", not_diagnoses)
-    add(DRUG, "drug", ([{"LOWER": w.lower()} for w in tokenize(name)] for name in drug_phrases()))
+    # Plain names go to medspaCy's PhraseMatcher (a rule without a pattern), which compiles a long
+    # vocabulary much faster than one token pattern per name.
+    abbreviations = disease_abbreviations()
+    rules.extend(
+        TargetRule(phrase, DIAGNOSIS)
+        for phrase in (*disease_phrases(), *NON_ONCOLOGY_DIAGNOSES)
+        if " " in phrase.strip() or (len(phrase) > 4 and phrase.lower() not in abbreviations)
+    )
+    rules.extend(TargetRule(name, DRUG) for name in drug_phrases())
     add(VARIANT, "gene protein change", _variant_patterns(genes))
     add(UNCERTAIN_VARIANT, "variant of uncertain significance", _uncertain_patterns(genes))
     add(EXON, "gene exon alteration", _exon_patterns(genes))

@@ -96,7 +96,9 @@ class Table:
         if value is None:
             return None
         if value != int(value):
-            raise InputError(self.name, f"line {row.line}", f"{column} must be a whole number, found {value:g}")
+            raise InputError(
+                self.name, f"line {row.line}", f"{column} must be a whole number, found {value:g}"
+            )
         return int(value)
 
 
@@ -183,7 +185,9 @@ def table_format(lines: list[str]) -> TableFormat | None:
     if header_index is None:
         return None
     columns = {_column(part) for part in body[header_index].split("\t")}
-    rows = [line.split("\t") for line in body[header_index + 1 : header_index + 21] if not line.startswith("#")]
+    rows = [
+        line.split("\t") for line in body[header_index + 1 : header_index + 21] if not line.startswith("#")
+    ]
     return _by_columns(columns, rows, featurecounts=any("featureCounts" in line for line in lines[:3]))
 
 
@@ -199,7 +203,9 @@ def _by_columns(columns: set[str], rows: list[list[str]], *, featurecounts: bool
         return "copy_number"
     if has({"gene", "mincopynumber", "maxcopynumber"}) or has({"chromosome", "start", "end", "copynumber"}):
         return "copy_number"
-    if has({"contig", "start", "end", "mean_log2_copy_ratio"}) or has({"chrom", "loc.start", "loc.end", "seg.mean"}):
+    if has({"contig", "start", "end", "mean_log2_copy_ratio"}) or has(
+        {"chrom", "loc.start", "loc.end", "seg.mean"}
+    ):
         return "copy_number"
     if has({"gene", "segment_contig", "segment_start", "segment_end", "segment_mean"}):
         return "copy_number"
@@ -207,7 +213,11 @@ def _by_columns(columns: set[str], rows: list[list[str]], *, featurecounts: bool
         return "copy_number"
     if "hugo_symbol" in columns and "chromosome" not in columns and rows and _discrete_cna(columns, rows):
         return "copy_number"
-    if has({"targetid", "tpm"}) or has({"name", "effectivelength", "tpm"}) or has({"target_id", "est_counts"}):
+    if (
+        has({"targetid", "tpm"})
+        or has({"name", "effectivelength", "tpm"})
+        or has({"target_id", "est_counts"})
+    ):
         return "expression"
     if has({"gene_id", "expected_count"}) or (featurecounts and has({"geneid", "length"})):
         return "expression"

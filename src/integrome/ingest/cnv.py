@@ -313,7 +313,9 @@ class _Reader:
             chrom_text = row.get(chrom_col)
             start, end = t.integer(row, start_col), t.integer(row, end_col)
             if chrom_text is None or start is None or end is None:
-                raise InputError(t.name, f"line {row.line}", f"{chrom_col}, {start_col} and {end_col} are required")
+                raise InputError(
+                    t.name, f"line {row.line}", f"{chrom_col}, {start_col} and {end_col} are required"
+                )
             if end < start:
                 raise InputError(t.name, f"line {row.line}", f"segment end {end} is before its start {start}")
             chrom = normalize_chrom(chrom_text)

@@ -56,18 +56,20 @@ _ENSEMBL = re.compile(r"^ENS[GT]\d+(\.\d+)?$")
 
 @dataclass(frozen=True)
 class ExpressionReference:
-    """Per gene: the reference values on log2(x+1), sorted (for percentiles) and their median/MAD."""
+    """Per gene: the reference cohort's values as given (same unit as the patient), sorted."""
 
     description: str
     values: Mapping[str, tuple[float, ...]]
 
     @classmethod
-    def from_samples(cls, description: str, samples: Mapping[str, Mapping[str, float]]) -> ExpressionReference:
+    def from_samples(
+        cls, description: str, samples: Mapping[str, Mapping[str, float]]
+    ) -> ExpressionReference:
         """Build from {sample: {gene: level}} in the same unit as the patient (a cohort run uses this)."""
         by_gene: dict[str, list[float]] = {}
         for levels in samples.values():
             for gene, value in levels.items():
-                by_gene.setdefault(gene, []).append(math.log2(value + 1))
+                by_gene.setdefault(gene, []).append(value)
         return cls(description, {gene: tuple(sorted(values)) for gene, values in by_gene.items()})
 
 
@@ -98,12 +100,17 @@ def call_level(
     z = percentile = median = None
     call = "not_assessed"
     if reference and len(reference) >= 3:
-        x = value if log_scale else math.log2(value + 1)
-        center = statistics.median(reference)
-        mad = statistics.median(abs(v - center) for v in reference)
-        median = round(center if log_scale else 2**center - 1, 3)
-        below = sum(1 for v in reference if v <= x)
-        percentile = round(100.0 * below / len(reference), 1)
+
+        def scale(level: float) -> float:
+            return level if log_scale else math.log2(max(level, 0.0) + 1)
+
+        x = scale(value)
+        scaled = [scale(v) for v in reference]
+        center = statistics.median(scaled)
+        mad = statistics.median(abs(v - center) for v in scaled)
+        median = round(statistics.median(reference), 3)
+        below = sum(1 for v in scaled if v <= x)
+        percentile = round(100.0 * below / len(scaled), 1)
         if mad > 0:
             z = round((x - center) / (_MAD_TO_SD * mad), 2)
             call = "high" if z >= OUTLIER_Z else "low" if z <= -OUTLIER_Z else "within_range"
@@ -158,7 +165,10 @@ def read_expression(path: Path, options: ExpressionOptions | None = None) -> Ing
         )
     coverage = Coverage(input=table.name, assay="table", origin="somatic", genes=sorted(levels.values))
     return IngestResult(
-        document=document(table, "expression"), coverage=[coverage], warnings=warnings, expression=measurements
+        document=document(table, "expression"),
+        coverage=[coverage],
+        warnings=warnings,
+        expression=measurements,
     )
 
 
@@ -177,7 +187,9 @@ def gene_levels(table: Table) -> _Levels:
         if value is None:
             continue
         if value < 0:
-            raise InputError(table.name, f"line {row.line}", f"{unit_col} must not be negative, found {value:g}")
+            raise InputError(
+                table.name, f"line {row.line}", f"{unit_col} must not be negative, found {value:g}"
+            )
         _add(levels, row, row.get(name_col), value)
     return levels
 
@@ -227,7 +239,7 @@ def gene_name(name: str | None) -> str | None:
     return None
 
 
-def read_reference(path: Path, *, log_scale: bool = False) -> ExpressionReference:
+def read_reference(path: Path) -> ExpressionReference:
     """A cohort reference: `gene` then one column per sample (same unit as the patient's table)."""
     table = read_table(path)
     name_col = table.require(
@@ -246,8 +258,7 @@ def read_reference(path: Path, *, log_scale: bool = False) -> ExpressionReferenc
         if gene is None:
             continue
         values = [table.number(row, sample) for sample in samples]
-        present = [v for v in values if v is not None]
-        by_gene.setdefault(gene, []).extend(present if log_scale else [math.log2(v + 1) for v in present])
+        by_gene.setdefault(gene, []).extend(v for v in values if v is not None)
     description = f"{table.name} ({len(samples)} samples)"
     return ExpressionReference(description, {gene: tuple(sorted(v)) for gene, v in by_gene.items()})
 
@@ -260,7 +271,9 @@ def _junctions(table: Table, options: ExpressionOptions) -> IngestResult:
         up, down = table.integer(row, "upstream_exon"), table.integer(row, "downstream_exon")
         reads = table.integer(row, "junction_reads")
         if gene is None or up is None or down is None or reads is None:
-            raise InputError(table.name, f"line {row.line}", "gene, exons and junction_reads are all required")
+            raise InputError(
+                table.name, f"line {row.line}", "gene, exons and junction_reads are all required"
+            )
         if down <= up + 1:
             continue
         skipped = list(range(up + 1, down))

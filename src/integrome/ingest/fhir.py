@@ -92,7 +92,7 @@ def _parse_xml(raw: bytes, name: str) -> Json:
     extension), and the parser neither resolves entities nor touches the network.
     """
     from fhir.resources.R4B import get_fhir_model_class
-    from lxml import etree  
+    from lxml import etree
     from pydantic import ValidationError
 
     parser = etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True)

@@ -113,7 +113,9 @@ def _parse(table: Table) -> tuple[list[_Call], str, OmicsLayer]:
 def _pair(text: str | None, table: Table, row: Row, column: str) -> tuple[str | None, str | None]:
     """'EML4--ALK' (STAR-Fusion, PCGR) → ('EML4', 'ALK'); either side may be empty ('--ALK')."""
     if text is None or "--" not in text:
-        raise InputError(table.name, f"line {row.line}", f"{column} must look like GENE1--GENE2, found {text!r}")
+        raise InputError(
+            table.name, f"line {row.line}", f"{column} must look like GENE1--GENE2, found {text!r}"
+        )
     left, right = text.split("--", 1)
     return left.strip() or None, right.strip() or None
 
@@ -169,7 +171,10 @@ def _star_fusion(table: Table, row: Row) -> _Call:
 
 def _arriba(table: Table, row: Row) -> _Call:
     gene1, gene2 = (_arriba_gene(row.get(column)) for column in ("gene1", "gene2"))
-    strands = [(row.get(column) or "./.").split("/")[-1] for column in ("strand1(gene/fusion)", "strand2(gene/fusion)")]
+    strands = [
+        (row.get(column) or "./.").split("/")[-1]
+        for column in ("strand1(gene/fusion)", "strand2(gene/fusion)")
+    ]
     oriented = "." not in strands
     domains = row.get("retained_protein_domains")
     kinase = None
@@ -349,12 +354,10 @@ def read_vcf_fusions(path: Path, build: Build, document: InputDocument) -> Inges
             continue
         five, three = left[0], right[0]
         key = frozenset({f"{first[0]}:{first[1]}", f"{second[0]}:{second[1]}"})
-        if five == three and five != "MET" or key in seen:
+        if (five == three and five != "MET") or key in seen:
             continue
         seen.add(key)
-        calls.append(
-            _Call(five, three, False, number, f"{first[0]}:{first[1]}", f"{second[0]}:{second[1]}")
-        )
+        calls.append(_Call(five, three, False, number, f"{first[0]}:{first[1]}", f"{second[0]}:{second[1]}"))
     if not calls:
         return IngestResult(document=document)
     result = _result(document, name, calls, "VCF structural variant", "dna", FusionOptions(build=build), [])
@@ -375,7 +378,7 @@ def _records(raw: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
 def _sv_ends(
     fields: list[str], name: str, number: int
 ) -> tuple[tuple[str, int] | None, tuple[str, int] | None]:
-    info = dict(item.split("=", 1) if "=" in item else (item, "") for item in fields[7].split(";"))
+    info = dict(item.partition("=")[::2] for item in fields[7].split(";"))
     alt = fields[4]
     mate = _BND_MATE.search(alt)
     svtype = info.get("SVTYPE", "")

@@ -18,12 +18,17 @@ from typing import Any, Literal, cast
 
 from integrome.errors import InputError
 from integrome.ingest._result import IngestResult
+from integrome.ingest.cnv import CopyNumberOptions, read_copy_number
 from integrome.ingest.detect import detect_format
+from integrome.ingest.expression import ExpressionOptions, read_expression
 from integrome.ingest.fhir import read_fhir
+from integrome.ingest.fusions import FusionOptions, read_fusions, read_vcf_fusions
 from integrome.ingest.maf import read_maf
 from integrome.ingest.notes import read_notes
 from integrome.ingest.outside_calls import read_outside_calls
 from integrome.ingest.phenopacket import read_phenopacket
+from integrome.ingest.proteomics import ProteomicsOptions, read_proteomics
+from integrome.ingest.signatures import compute_tmb, read_signatures, tmb_finding
 from integrome.ingest.vcf import VcfOptions, read_vcf
 from integrome.model import (
     Coding,
@@ -49,6 +54,12 @@ class IngestOptions:
 
     vcf: VcfOptions = field(default_factory=VcfOptions)
     progress: Callable[[str, int], None] | None = None
+    copy_number: CopyNumberOptions = field(default_factory=CopyNumberOptions)
+    fusions: FusionOptions = field(default_factory=FusionOptions)
+    expression: ExpressionOptions = field(default_factory=ExpressionOptions)
+    proteomics: ProteomicsOptions = field(default_factory=ProteomicsOptions)
+    tmb_territory_mb: float | None = None
+    """Callable territory for TMB (--panel-size-mb or the targets BED); None = TMB not computed."""
 
 
 def read_input(path: Path, options: IngestOptions) -> IngestResult:
@@ -63,12 +74,51 @@ def read_input(path: Path, options: IngestOptions) -> IngestResult:
         vcf_options = options.vcf
         if report is not None and vcf_options.progress is None:
             vcf_options = replace(vcf_options, progress=lambda count: report(name, count))
-        return read_vcf(path, vcf_options)
+        result = read_vcf(path, vcf_options)
+        if any("symbolic or breakend ALT" in warning for warning in result.warnings):
+            _add_structural_variants(path, result)
+        return result
     if kind == "maf":
         return read_maf(path, progress=(lambda count: report(name, count)) if report is not None else None)
     if kind == "outside_calls":
         return read_outside_calls(path)
+    if kind == "copy_number":
+        return read_copy_number(path, options.copy_number)
+    if kind == "fusions":
+        return read_fusions(path, options.fusions)
+    if kind == "expression":
+        return read_expression(path, options.expression)
+    if kind == "proteomics":
+        return read_proteomics(path, options.proteomics)
+    if kind == "signatures":
+        return read_signatures(path)
     return read_notes(path)
+
+
+def _add_structural_variants(path: Path, result: IngestResult) -> None:
+    """Breakend/SV records the VCF reader leaves uninterpreted, read as DNA-level fusions."""
+    build = next((c.build for c in result.coverage if c.build is not None), None)
+    if build is None:
+        return
+    found = read_vcf_fusions(path, build, result.document)
+    result.findings.extend(found.findings)
+    result.warnings.extend(found.warnings)
+    if found.findings:
+        result.warnings.append(f"{path.name}: {len(found.findings)} structural variants read as gene fusions")
+
+
+def _add_tmb(results: Sequence[IngestResult], territory_mb: float) -> None:
+    """TMB over every somatic VCF/MAF input together (signatures.compute_tmb), on the first of them."""
+    sources = [
+        r for r in results if r.document.format in ("vcf", "bcf", "maf") and r.document.role != "germline"
+    ]
+    if not sources:
+        results[0].warnings.append("TMB not computed: no somatic VCF or MAF input")
+        return
+    tmb = compute_tmb([f for r in sources for f in r.findings], territory_mb)
+    finding, warnings = tmb_finding(tmb, [r.document.name for r in sources])
+    sources[0].findings.append(finding)
+    sources[0].warnings.extend(warnings)
 
 
 def load_inputs(paths: Sequence[Path], options: IngestOptions) -> PatientProfile:
@@ -81,6 +131,8 @@ def load_inputs(paths: Sequence[Path], options: IngestOptions) -> PatientProfile
         first = results.setdefault(result.document.sha256, result)
         if first is not result:
             first.warnings.append(f"{result.document.name}: same content as {first.document.name}; read once")
+    if options.tmb_territory_mb is not None:
+        _add_tmb(list(results.values()), options.tmb_territory_mb)
     return merge_results(list(results.values()))
 
 
@@ -110,6 +162,8 @@ def merge_results(results: Sequence[IngestResult]) -> PatientProfile:
         coverage=[c for r in results for c in r.coverage],
         inputs=[r.document for r in results],
         warnings=[w for r in results for w in r.warnings],
+        segments=[s for r in results for s in r.segments],
+        expression=[e for r in results for e in r.expression],
     )
 
 

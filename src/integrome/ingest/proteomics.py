@@ -91,11 +91,17 @@ def grade_ihc(marker: str, result: str, scoring: str | None = None) -> IhcGrade:
         return IhcGrade(name, gene, _words(lowered), "% nuclei", None, None, "IHC")
     if name == "PD-L1":
         context = f"{scoring or ''} {text}"
-        scheme = "CPS" if re.search(r"\bCPS\b|combined", context, re.I) else "TPS" if re.search(
-            r"\bTPS\b|proportion|%", context, re.I
-        ) else scoring
+        scheme = (
+            "CPS"
+            if re.search(r"\bCPS\b|combined", context, re.I)
+            else "TPS"
+            if re.search(r"\bTPS\b|proportion|%", context, re.I)
+            else scoring
+        )
         if numeric is not None:
-            return IhcGrade(name, gene, "positive" if numeric >= 1 else "negative", scheme, numeric, None, "IHC")
+            return IhcGrade(
+                name, gene, "positive" if numeric >= 1 else "negative", scheme, numeric, None, "IHC"
+            )
         return IhcGrade(name, gene, _words(lowered), scheme, None, None, "IHC")
     if name in MMR_PROTEINS:
         if _LOSS.search(lowered) and not re.search(r"\bno loss\b", lowered):
@@ -103,7 +109,9 @@ def grade_ihc(marker: str, result: str, scoring: str | None = None) -> IhcGrade:
         if _INTACT.search(lowered) or re.search(r"\bno loss\b", lowered):
             return IhcGrade(name, gene, "positive", "MMR protein IHC (intact/loss)", None, None, "IHC")
         return IhcGrade(name, gene, "unknown", "MMR protein IHC (intact/loss)", None, None, "IHC")
-    return IhcGrade(name, gene, _words(lowered), scoring, numeric, "%" if number and "%" in text else None, "IHC")
+    return IhcGrade(
+        name, gene, _words(lowered), scoring, numeric, "%" if number and "%" in text else None, "IHC"
+    )
 
 
 def _her2(text: str, gene: str | None) -> IhcGrade:
@@ -111,16 +119,16 @@ def _her2(text: str, gene: str | None) -> IhcGrade:
     ish_negative = re.search(r"ish\s*-|ish\s*neg|not amplified|non-?amplified", lowered)
     ish_positive = not ish_negative and re.search(r"ish\s*\+|ish\s*pos|\bamplified", lowered)
     score = re.search(r"(?<![\d.])([0-3])\s*\+?", text)
-    if score is None or "ish" in lowered and not re.search(r"[0-3]\s*\+", text):
+    if score is None or ("ish" in lowered and not re.search(r"[0-3]\s*\+", text)):
         if ish_positive:
             return IhcGrade("HER2", gene, "positive", "ISH", None, None, "ISH")
         if ish_negative:
             return IhcGrade("HER2", gene, "negative", "ISH", None, None, "ISH")
         return IhcGrade("HER2", gene, _words(lowered), None, None, None, "IHC")
     level = score.group(1)
-    if level == "3" or level == "2" and ish_positive:
+    if level == "3" or (level == "2" and ish_positive):
         return IhcGrade("HER2", gene, "positive", "IHC 0-3+", float(level), None, "IHC")
-    if level == "1" or level == "2" and ish_negative:
+    if level == "1" or (level == "2" and ish_negative):
         return IhcGrade("HER2", gene, "low", "IHC 1+ or IHC 2+/ISH-", float(level), None, "IHC")
     if level == "2":
         return IhcGrade("HER2", gene, "equivocal", "IHC 0-3+", 2.0, None, "IHC")
@@ -173,7 +181,9 @@ def _ihc(table: Table) -> IngestResult:
     )
 
 
-def _finding(table: Table, row: Row, grade: IhcGrade, result: str, method: str, number: int) -> BiomarkerFinding:
+def _finding(
+    table: Table, row: Row, grade: IhcGrade, result: str, method: str, number: int
+) -> BiomarkerFinding:
     return BiomarkerFinding(
         id=f"p{number}",
         source="table",
@@ -192,8 +202,9 @@ def _finding(table: Table, row: Row, grade: IhcGrade, result: str, method: str, 
 
 
 def _mmr(table: Table, results: dict[str, tuple[Status, int]], number: int) -> list[Finding]:
-    lost = [protein for protein in MMR_PROTEINS if results.get(protein, ("", 0))[0] == "negative"]
-    intact = [protein for protein in MMR_PROTEINS if results.get(protein, ("", 0))[0] == "positive"]
+    states = {protein: status for protein, (status, _) in results.items()}
+    lost = [protein for protein in MMR_PROTEINS if states.get(protein) == "negative"]
+    intact = [protein for protein in MMR_PROTEINS if states.get(protein) == "positive"]
     if lost:
         value, status = f"deficient (loss of {', '.join(lost)})", "positive"
     elif len(intact) == len(MMR_PROTEINS):
@@ -258,7 +269,9 @@ def _abundance(table: Table, options: ProteomicsOptions) -> IngestResult:
     if unmapped:
         warnings.append(f"{table.name}: {unmapped} proteins could not be mapped to gene symbols")
     if reference is None:
-        warnings.append(f"{table.name}: no protein reference given; levels are reported without outlier calls")
+        warnings.append(
+            f"{table.name}: no protein reference given; levels are reported without outlier calls"
+        )
     return IngestResult(
         document=document(table, "proteomics"),
         coverage=[Coverage(input=table.name, assay="table", origin="somatic", genes=None)],

@@ -209,7 +209,9 @@ def _mantis(table: Table) -> BiomarkerFinding:
     threshold = table.number(row, "threshold", what="MANTIS threshold")
     call = (row.get("status") or "").strip()
     if call not in ("Stable", "Unstable") or value is None:
-        raise InputError(table.name, f"line {row.line}", f"expected Status Stable or Unstable, found {call!r}")
+        raise InputError(
+            table.name, f"line {row.line}", f"expected Status Stable or Unstable, found {call!r}"
+        )
     return BiomarkerFinding(
         id="s1",
         source="table",
@@ -218,7 +220,9 @@ def _mantis(table: Table) -> BiomarkerFinding:
         omics_layer="dna",
         biomarker="MSI",
         method="NGS (MANTIS)",
-        scoring=f"MANTIS stepwise difference (threshold {threshold:g})" if threshold is not None else "MANTIS",
+        scoring=f"MANTIS stepwise difference (threshold {threshold:g})"
+        if threshold is not None
+        else "MANTIS",
         value=f"{'MSI-H' if call == 'Unstable' else 'MSS'} (score {value:g})",
         numeric=value,
         status="positive" if call == "Unstable" else "negative",

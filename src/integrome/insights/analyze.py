@@ -2,7 +2,8 @@
 
 No files, network, clock or randomness: the timestamp is passed in, so the same profile and
 knowledge-base version always give the same analysis. Matchers run in a fixed order; each sees
-the profile with the findings annotated by the steps before it.
+the profile with the findings annotated by the steps before it. Their insights are then reconciled
+(a therapy the PGx engine warns against carries or yields to that warning) before test gaps.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-import integrome.match.biomarker as biomarker_matcher
+import integrome.match.concordance as concordance_matcher
 import integrome.match.gaps as gap_matcher
 import integrome.match.trials as trial_matcher
-from integrome.insights.explain import unique
 from integrome.insights.rank import rank_insights
+from integrome.insights.reconcile import reconcile_pgx
 from integrome.knowledge import KnowledgeBase
 from integrome.knowledge.testing import load_gap_knowledge
 from integrome.knowledge.trials import trial_store
+from integrome.match.biomarker import match_biomarkers
 from integrome.match.pgx import match_pgx
+from integrome.match.wording import unique
 from integrome.model import Analysis, Finding, Insight, PatientProfile, PgxResult
 
 __all__ = ["analyze"]
@@ -35,9 +38,7 @@ class _StepResult:
 
 
 def _biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> _StepResult:
-    # A module import: match.biomarker grades with insights.tiering, so importing
-    # integrome.match.biomarker first re-enters this package while that module is half-built.
-    result = biomarker_matcher.match_biomarkers(profile, kb)
+    result = match_biomarkers(profile, kb)
     return _StepResult(result.insights, result.warnings, findings=result.annotated_findings)
 
 
@@ -71,9 +72,15 @@ def analyze(profile: PatientProfile, kb: KnowledgeBase, *, generated_at: str) ->
         pgx.extend(result.pgx)
         if result.findings is not None:
             profile = profile.model_copy(update={"findings": result.findings})
+    reconciled = reconcile_pgx(insights, pgx)
+    insights = reconciled.insights
+    warnings.extend(reconciled.warnings)
     # After every matcher: test gaps also give catalog options to the PGx genotyping recommendations.
     gaps = gap_matcher.match_gaps(profile, kb, load_gap_knowledge(kb.extra_dir), insights)
     insights = [*gaps.prior, *gaps.insights]
+    # Cross-omics agreement last: its rationale lines go onto every insight built on compared findings.
+    layers = concordance_matcher.assess_concordance(profile)
+    insights = [*layers.annotate(insights), *layers.insights]
     return Analysis(
         kb_version=kb.version,
         generated_at=generated_at,
@@ -83,4 +90,7 @@ def analyze(profile: PatientProfile, kb: KnowledgeBase, *, generated_at: str) ->
         insights=rank_insights(insights),
         warnings=unique(warnings),
         inputs=profile.inputs,
+        segments=profile.segments,
+        expression=profile.expression,
+        concordance=layers.concordance,
     )

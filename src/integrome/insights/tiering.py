@@ -1,37 +1,10 @@
-"""AMP/ASCO/CAP 2017 somatic variant tiers (Li MM et al., J Mol Diagn 2017; PMID 27993330).
+"""AMP/ASCO/CAP 2017 tiering, as the insights stage exposes it.
 
-Tier I is strong clinical significance: level A (FDA-approved therapy or professional guideline)
-or level B (well-powered studies with expert consensus) *in this tumor type*. Tier II is potential
-clinical significance: level C (FDA-approved for a different tumor type, investigational therapy,
-or multiple small studies) or level D (preclinical studies, case reports). Evidence from another
-tumor type is therefore never better than level C, so an approved indication elsewhere is IIC.
-Tier III (variant of unknown significance) has no knowledge-base record and yields no insight.
+The grading itself lives in `integrome.match.tiering`, because the matcher grades each record for
+the patient's tumor type and earlier stages never import later ones (STYLE.md, folders follow the
+data flow); ranking and reports read the same functions through this module.
 """
 
-from __future__ import annotations
-
-from integrome.model import BiomarkerRecord
+from integrome.match.tiering import TIER_ORDER, assign_tier, tier_rank
 
 __all__ = ["TIER_ORDER", "assign_tier", "tier_rank"]
-
-TIER_ORDER: tuple[str, ...] = ("IA", "IB", "IIC", "IID", "III")
-
-
-def assign_tier(record: BiomarkerRecord, in_indication: bool) -> tuple[str, str]:
-    """(tier, evidence level) for one record applied to this patient's tumor type.
-
-    In the record's own tumor type the evidence level carries over (A→IA, B→IB, C→IIC, D→IID).
-    Outside it (or when the tumor type is unknown) A, B and C evidence all become level C,
-    tier IIC, and D stays IID (AMP/ASCO/CAP 2017, evidence levels table).
-    """
-    level = record.evidence_level
-    if level == "D":
-        return "IID", "D"
-    if not in_indication or level == "C":
-        return "IIC", "C"
-    return ("IA", "A") if level == "A" else ("IB", "B")
-
-
-def tier_rank(tier: str | None) -> int:
-    """Sort key: IA first, unknown tiers last."""
-    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)

@@ -4,8 +4,9 @@ integrome ships no real trials: there is no trial registry offline, and a stale 
 send patients to closed studies. The packaged store (`knowledge/data/trials/`) is therefore empty;
 users bring trials in with `integrome kb import ctml PATH`, which writes a trial file into the
 `trials/` folder of their knowledge-base folder, where this module reads it. A clearly fictional
-example set (ids EXAMPLE-001 ...) ships for the demo and tests (`example_trials`). The file format is
-documented in `knowledge/data/trials/README.md`.
+example set (ids EXAMPLE-001 ...) ships with the example patients for the demo and tests
+(`example_trials`), outside the knowledge-base data so that it never loads by default and never
+changes the KB version. The file format is documented in `knowledge/data/trials/README.md`.
 
 Problems stop the load with a `KnowledgeBaseError` naming the file and the JSON pointer of the
 field; vocabulary doubts that do not make a trial unusable (a gene symbol HGNC does not know) are
@@ -47,8 +48,8 @@ __all__ = [
 
 TRIALS_FOLDER = "trials"
 """Sub-folder of a knowledge-base folder (and of the packaged data) that holds trial files."""
-EXAMPLE_FILE = "examples/example-trials.json"
-"""The fictional example set, relative to the packaged trials folder (not part of the default store)."""
+EXAMPLE_FILE = "trials/example-trials.json"
+"""The fictional example set, relative to the `integrome.examples` package (not in the default store)."""
 _SUFFIXES = (".json", ".yaml", ".yml")
 _PSEUDO_CODES = frozenset({"SOLID", "LIQUID", "ANY"})
 
@@ -199,7 +200,7 @@ def load_trial_store(extra_dir: Path | None = None) -> TrialStore:
     in `extra_dir/trials/` (written by `integrome kb import ctml`)."""
     named: list[tuple[str, TrialSet]] = []
     core = files("integrome.knowledge").joinpath("data", TRIALS_FOLDER)
-    for item in sorted(core.iterdir(), key=lambda entry: entry.name):
+    for item in sorted(core.iterdir() if core.is_dir() else (), key=lambda entry: entry.name):
         if item.is_file() and item.name.endswith(_SUFFIXES):
             name = f"knowledge/data/{TRIALS_FOLDER}/{item.name}"
             named.append((name, parse_trial_set(item.read_text(encoding="utf-8"), name)))
@@ -227,8 +228,8 @@ def trial_store(kb: KnowledgeBase) -> TrialStore:
 
 def example_trials() -> TrialStore:
     """The fictional example trials (EXAMPLE-001 ...) for the demo and tests; never real studies."""
-    item = files("integrome.knowledge").joinpath("data", TRIALS_FOLDER, *EXAMPLE_FILE.split("/"))
-    name = f"knowledge/data/{TRIALS_FOLDER}/{EXAMPLE_FILE}"
+    item = files("integrome.examples").joinpath(*EXAMPLE_FILE.split("/"))
+    name = f"examples/{EXAMPLE_FILE}"
     return build_trial_store([(name, parse_trial_set(item.read_text(encoding="utf-8"), name))])
 
 

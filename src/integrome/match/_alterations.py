@@ -224,15 +224,20 @@ def _variant(alteration: Alteration, gene: str | None, finding: Finding) -> bool
     return False
 
 
+_EXON_LOSS_TERMS = frozenset({"exon_loss_variant", "exon_skipping"})
+"""SO:0001572 exon_loss_variant is how notes and FHIR results state "MET exon 14 skipping" (RNA
+evidence or a reported alteration without its DNA change); 'exon_skipping' is the plain wording."""
+
+
 def _exon_skipping(alteration: Alteration, gene: str | None, finding: Finding) -> bool:
-    """MET exon 14 skipping: a splice variant inside the exon, an intragenic MET-MET RNA fusion, or a
-    reported 'METex14' biomarker."""
+    """MET exon 14 skipping: a reported exon loss or a canonical splice-site variant in the exon, an
+    intragenic MET-MET RNA fusion, or a reported 'METex14' biomarker."""
     if gene is None:
         return False
     if isinstance(finding, VariantFinding):
         if finding.gene != gene or finding.exon not in alteration.exons:
             return False
-        return "exon_skipping" in _terms(finding) or _category(finding) == "splice"
+        return bool(_EXON_LOSS_TERMS.intersection(_terms(finding))) or _category(finding) == "splice"
     if isinstance(finding, FusionFinding):
         intragenic = finding.partner == gene or finding.five_prime == finding.three_prime == gene
         return finding.gene == gene and intragenic
@@ -279,6 +284,8 @@ def _fusion(alteration: Alteration, gene: str | None, finding: Finding) -> bool:
         genes = {finding.gene, finding.partner, finding.five_prime, finding.three_prime} - {None}
         if gene not in genes:
             return False
+        if finding.kinase_domain_retained is False and finding.gene == gene:
+            return False  # the orientation leaves the gene's kinase domain out (ingest/fusions.py)
         others = genes - {gene}
         return not alteration.partners or bool(others.intersection(alteration.partners))
     if isinstance(finding, BiomarkerFinding):

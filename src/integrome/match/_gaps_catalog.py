@@ -43,8 +43,7 @@ class Ranked:
         )
 
 
-def _closes(test: CatalogTest, gap: GuidelineBiomarker) -> bool:
-    covers = test.covers
+def _closes(test: CatalogTest, covers: frozenset[Assessable], gap: GuidelineBiomarker) -> bool:
     return test.origin == gap.origin and any(all(part in covers for part in alt) for alt in gap.detect)
 
 
@@ -76,7 +75,8 @@ def rank(
     """Every catalog test that closes at least one gap, best first."""
     ranked: list[Ranked] = []
     for entry in catalog:
-        closed = tuple(gap for gap in gaps if _closes(entry.test, gap))
+        covers = entry.test.covers
+        closed = tuple(gap for gap in gaps if _closes(entry.test, covers, gap))
         if not closed:
             continue
         companion: list[GuidelineBiomarker] = []

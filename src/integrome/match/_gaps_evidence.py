@@ -4,8 +4,9 @@ Every finding is read as the assessables it answers: a variant answers 'GENE:mut
 'GENE:fusion', an IHC result 'PROTEIN:protein', a break-apart FISH 'GENE:fusion', HER2 ISH
 'ERBB2:copy_number', a negative statement what it excludes ("no ALK fusion", "EGFR wild type").
 An input's gene coverage (a VCF target list, the genes of a MAF) answers 'GENE:mutation' only: a DNA
-variant file says nothing about rearrangements, copy number or protein expression. Coverage stated
-by a FHIR input is derived from its own findings, which are read directly, so it adds nothing here.
+variant file says nothing about rearrangements, copy number or protein expression; a copy-number
+table's genes answer 'GENE:copy_number'. Coverage stated by a FHIR input is derived from its own
+findings, which are read directly, so it adds nothing here.
 
 Origin matters for germline questions only: a somatic question is answered by any positive result
 (a germline variant is in the tumor too) and by negative results of somatic or unknown-origin
@@ -39,7 +40,10 @@ from integrome.normalize.genes import canonical_gene
 __all__ = ["BiomarkerState", "Evidence", "Result", "Status", "evaluate"]
 
 ResultStatus = Literal["positive", "negative", "equivocal", "unknown"]
-Status = Literal["positive", "negative", "equivocal", "not_covered"]
+Status = Literal["positive", "negative", "reported", "equivocal", "not_covered"]
+"""reported: a result is on record but was not graded (a TMB value without a cut-off): the test was done,
+so it is not re-recommended, yet it cannot decide a 'when' condition."""
+
 
 _RESULTS = {
     "MSI": "MSI",
@@ -107,8 +111,8 @@ class Result:
     origin: Origin
     text: str
     finding_id: str | None = None
-    coverage: bool = False
-    """True when inferred from an input's gene coverage (no variant reported), not from a finding."""
+    coverage_of: str | None = None
+    """the input whose gene coverage this is inferred from (nothing reported there), else None"""
 
 
 def _where(finding: Finding) -> str:
@@ -176,16 +180,23 @@ class Evidence:
         evidence = cls()
         for finding in profile.findings:
             evidence._read(finding)
+        copy_number_inputs = {doc.name for doc in profile.inputs if doc.format == "copy_number"}
         for coverage in profile.coverage:
-            if coverage.assay not in _COVERAGE_ASSAYS or coverage.genes is None:
+            if coverage.genes is None:
+                continue
+            if coverage.assay in _COVERAGE_ASSAYS:
+                kind: AssessKind = "mutation"
+            elif coverage.input in copy_number_inputs:
+                kind = "copy_number"
+            else:
                 continue
             for gene in coverage.genes:
-                evidence.by_part[Assessable(target=gene, kind="mutation")].append(
+                evidence.by_part[Assessable(target=gene, kind=kind)].append(
                     Result(
                         status="negative",
                         origin=coverage.origin,
-                        text=f"{coverage.input} covers {gene} (SNV/indel), no variant reported",
-                        coverage=True,
+                        text=f"{coverage.input} covers {gene} ({_KIND_WORDS[kind]}), no alteration reported",
+                        coverage_of=coverage.input,
                     )
                 )
         return evidence
@@ -219,7 +230,8 @@ class Evidence:
         return [r for r in found if r.status == "positive" or r.origin != "germline"]
 
     def mutation_coverage(self, gene: str) -> list[Result]:
-        return [r for r in self.by_part.get(Assessable(target=gene, kind="mutation"), []) if r.coverage]
+        """Inputs that cover the gene for SNV/indel calling only (no variant reported there)."""
+        return [r for r in self.by_part.get(Assessable(target=gene, kind="mutation"), []) if r.coverage_of]
 
 
 @dataclass(frozen=True)
@@ -235,41 +247,42 @@ class BiomarkerState:
     """why an input that looks relevant does not answer it"""
 
 
-def _part_status(results: Sequence[Result]) -> ResultStatus | None:
+def _part_status(results: Sequence[Result]) -> Status:
     statuses = {r.status for r in results}
-    for status in ("positive", "negative", "equivocal"):
+    for status in ("positive", "negative", "unknown", "equivocal"):
         if status in statuses:
-            return status
-    return None
+            return "reported" if status == "unknown" else status
+    return "not_covered"
+
+
+def _alternative_status(statuses: Sequence[Status]) -> Status:
+    if "positive" in statuses:
+        return "positive"
+    if all(status in ("negative", "reported") for status in statuses):
+        return "reported" if "reported" in statuses else "negative"
+    return "equivocal" if "equivocal" in statuses else "not_covered"
 
 
 def evaluate(biomarker: GuidelineBiomarker, evidence: Evidence) -> BiomarkerState:
     """Positive when any part of any alternative is positive; negative when one alternative is fully
-    assessed; equivocal when an equivocal result is all there is; otherwise not covered."""
+    assessed (reported when one of its results is ungraded); equivocal when an equivocal result is all
+    there is; otherwise not covered."""
     origin = biomarker.origin
     used: list[Result] = []
-    alternatives: list[ResultStatus | None] = []
+    alternatives: list[Status] = []
     for alternative in biomarker.detect:
         parts = [evidence.results(part, origin) for part in alternative]
         used.extend(result for results in parts for result in results)
-        statuses = [_part_status(results) for results in parts]
-        if "positive" in statuses:
-            alternatives.append("positive")
-        elif all(status == "negative" for status in statuses):
-            alternatives.append("negative")
-        elif "equivocal" in statuses:
-            alternatives.append("equivocal")
-        else:
-            alternatives.append(None)
+        alternatives.append(_alternative_status([_part_status(results) for results in parts]))
     status: Status = "not_covered"
-    for candidate in ("positive", "negative", "equivocal"):
+    for candidate in ("positive", "negative", "reported", "equivocal"):
         if candidate in alternatives:
             status = candidate
             break
     caveats: list[str] = []
     if status == "not_covered":
         caveats = _caveats(biomarker, evidence)
-    else:
+    elif status != "reported":
         used = [result for result in used if result.status == status]
     return BiomarkerState(
         biomarker=biomarker,
@@ -285,9 +298,8 @@ def _caveats(biomarker: GuidelineBiomarker, evidence: Evidence) -> list[str]:
     for part in biomarker.parts:
         if part.kind in ("fusion", "copy_number") or (part.kind == "protein" and canonical_gene(part.target)):
             for result in evidence.mutation_coverage(part.target):
-                source = result.text.split(" covers ", 1)[0]
                 lines.append(
-                    f"{source} covers {part.target} for SNV/indel only; it does not assess "
+                    f"{result.coverage_of} covers {part.target} for SNV/indel only; it does not assess "
                     f"{_KIND_WORDS[part.kind]}"
                 )
         if biomarker.origin == "germline":

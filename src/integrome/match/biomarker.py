@@ -6,6 +6,12 @@ a resistance record that applies to the patient removes therapy insights built o
 regimen (cetuximab for KRAS-mutant colorectal cancer, imatinib for KIT D816V), unless the therapy
 is a combination designed for that very alteration (encorafenib + cetuximab for BRAF V600E). One
 insight is kept per (kind, regimen, gene), with every supporting finding and citation.
+
+Two more rules keep a therapy off the list, each stated in a warning line: a record whose label
+limits it to tumors without another alteration (`requires_absent`: KEYTRUDA's first-line NSCLC
+indications need no EGFR or ALK aberration) is withheld when that alteration is found, and a
+regimen the patient has already received in full (stopped medications) is not offered again as a
+new option (the disease progressed on it or it was given up); a combination adding a drug stays.
 """
 
 from __future__ import annotations
@@ -14,12 +20,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from integrome.insights.explain import clamp, describe_finding, regimen, sentence_case, unique
-from integrome.insights.tiering import assign_tier, tier_rank
 from integrome.knowledge import KnowledgeBase
 from integrome.match._alterations import exon_inferred_from_position, finding_matches, protein_change
 from integrome.match._scope import DiseaseScope, disease_scope, tumor_codes
+from integrome.match.tiering import assign_tier, tier_rank
+from integrome.match.wording import clamp, describe_finding, regimen, sentence_case, unique
 from integrome.model import (
+    AbsentAlteration,
     Alteration,
     BiomarkerFinding,
     BiomarkerRecord,
@@ -27,6 +34,7 @@ from integrome.model import (
     CopyNumberFinding,
     Finding,
     FusionFinding,
+    HotspotVariant,
     Insight,
     InsightKind,
     Patient,
@@ -74,6 +82,7 @@ testing of at-risk relatives for the familial variant, per the NCCN guideline th
 
 _LOSS_OF_FUNCTION = Alteration(type="loss_of_function")
 _UNANNOTATED_SHOWN = 5
+_BLOCKING_SHOWN = 2
 _PSEUDO_ROOTS = {"SOLID": "any solid tumor", "ANY": "any tumor type"}
 
 
@@ -127,6 +136,17 @@ class _Resolution:
     """resistance record id → therapies it removed"""
     overcome: dict[str, list[_Hit]] = field(default_factory=lambda: defaultdict(list))
     """resistance record id → combinations on the same finding that the KB says work despite it"""
+    received: list[_Hit] = field(default_factory=list)
+    """therapies whose every drug the patient has already received (stopped, not restarted)"""
+
+
+@dataclass(frozen=True)
+class _Withheld:
+    """A matched record left out because an alteration its label excludes was found."""
+
+    hit: _Hit
+    absent: AbsentAlteration
+    blocking: tuple[Finding, ...]
 
 
 def match_biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> BiomarkerMatch:
@@ -145,7 +165,8 @@ def match_biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> BiomarkerMat
         tree=tree,
         order={finding.id: index for index, finding in enumerate(findings)},
     )
-    hits = _applicable(_hits(findings, kb, context))
+    index = _FindingIndex.of(findings)
+    hits, withheld = _without_excluded_alterations(_applicable(_hits(index, kb, context)), index)
     if any(hit.scope.scope == "unknown" for hit in hits):
         warnings.append(
             "no diagnosis maps to an OncoTree tumor type: biomarker evidence is graded as for an "
@@ -158,10 +179,14 @@ def match_biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> BiomarkerMat
         if hit.record.direction == "resistance"
         and (hit.scope.scope in ("in", "unknown") or hit.drugs & active)
     ]
-    resolution = _resolve(hits, [hit for hit in resistances if hit.scope.scope in ("in", "unknown")])
-    applicable = [hit for hit in hits if hit.scope.scope in ("in", "unknown")]
-    diagnostic = [hit for hit in applicable if hit.record.direction == "diagnostic"]
-    prognostic = [hit for hit in applicable if hit.record.direction == "prognostic"]
+    resolution = _resolve(
+        hits,
+        [hit for hit in resistances if hit.scope.scope in ("in", "unknown")],
+        _received_drugs(profile.patient),
+    )
+    warnings.extend(unique([*_withheld_lines(withheld), *_received_lines(resolution.received)]))
+    diagnostic = [hit for hit in hits if hit.scope.scope == "in" and hit.record.direction == "diagnostic"]
+    prognostic = [hit for hit in hits if hit.scope.scope == "in" and hit.record.direction == "prognostic"]
     insights = [
         *_grouped(resolution.therapies, "therapy", context, resolution),
         *_grouped(resistances, "resistance", context, resolution),
@@ -173,26 +198,59 @@ def match_biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> BiomarkerMat
 
 
 def _applicable(hits: Sequence[_Hit]) -> list[_Hit]:
-    """Drop records that exclude this tumor type, and the vetoes they imply.
+    """Drop records that exclude this tumor type or cannot apply to it, and the vetoes they imply.
 
     A record that excludes the tumor type (a tumor-agnostic label's limitation of use: dabrafenib +
     trametinib is not indicated for colorectal cancer) also vetoes the same regimen for the same gene
-    from other tumor types' records.
+    from other tumor types' records. Hematologic-only records never reach a solid or unknown tumor.
     """
     vetoed = {(hit.record.gene, hit.drugs) for hit in hits if hit.scope.scope == "excluded"}
     return [
         hit
         for hit in hits
-        if hit.scope.scope != "excluded"
+        if hit.scope.scope not in ("excluded", "inapplicable")
         and not (hit.scope.scope == "off" and (hit.record.gene, hit.drugs) in vetoed)
     ]
 
 
-def _resolve(hits: Sequence[_Hit], blocking: Sequence[_Hit]) -> _Resolution:
-    """Apply resistance to the sensitivity hits, then keep off-label therapies only as a fallback.
+def _without_excluded_alterations(
+    hits: Sequence[_Hit], index: _FindingIndex
+) -> tuple[list[_Hit], list[_Withheld]]:
+    """Withhold records whose label requires an alteration to be absent that the patient has.
 
-    Off-label therapies (tier IIC) are listed only for findings that have no remaining tier I
-    therapy in the patient's own tumor type, so they never crowd an approved option.
+    Findings from every source count, clinical notes included: an ALK fusion stated only in a note
+    is reason enough not to present first-line immunotherapy as tier I before it is confirmed.
+    """
+    kept: list[_Hit] = []
+    withheld: list[_Withheld] = []
+    for hit in hits:
+        found = [
+            (absent, blocking)
+            for absent in hit.record.requires_absent
+            if (blocking := _present(absent, index))
+        ]
+        if found:
+            withheld.extend(_Withheld(hit, absent, blocking) for absent, blocking in found)
+        else:
+            kept.append(hit)
+    return kept, withheld
+
+
+def _present(absent: AbsentAlteration, index: _FindingIndex) -> tuple[Finding, ...]:
+    candidates = [*index.by_gene.get(absent.gene, []), *index.results] if absent.gene else index.results
+    return tuple(
+        finding for finding in candidates if finding_matches(absent.alteration, absent.gene, finding)
+    )
+
+
+def _resolve(hits: Sequence[_Hit], blocking: Sequence[_Hit], received: frozenset[str]) -> _Resolution:
+    """Apply resistance and drug history to the sensitivity hits, then keep off-label therapies only
+    as a fallback.
+
+    A regimen whose every drug is in `received` is not a new option: the patient's disease
+    progressed on it or it was stopped for another reason the physician knows best. Off-label
+    therapies (tier IIC) are listed only for findings that have no remaining tier I therapy in the
+    patient's own tumor type, so they never crowd an approved option.
     """
     resolution = _Resolution()
     surviving: list[_Hit] = []
@@ -202,7 +260,11 @@ def _resolve(hits: Sequence[_Hit], blocking: Sequence[_Hit]) -> _Resolution:
         blockers = [res for res in blocking if _suppresses(res, hit)]
         for res in blockers:
             resolution.blocked[res.record.id].append(hit)
-        if not blockers:
+        if blockers:
+            continue
+        if hit.drugs <= received:
+            resolution.received.append(hit)
+        else:
             surviving.append(hit)
     covered = {
         finding_id
@@ -274,9 +336,7 @@ def _annotate_variant(finding: VariantFinding, kb: KnowledgeBase) -> VariantFind
         hotspot = kb.hotspot(finding.build, finding.chrom, finding.pos, finding.ref, finding.alt)
     if hotspot is not None and finding.gene in (None, hotspot.gene):
         change = parse_protein_change(hotspot.hgvs_p)
-        hgvs_c = finding.hgvs_c
-        if hgvs_c is None and hotspot.hgvs_c is not None:
-            hgvs_c = f"{hotspot.transcript}:{hotspot.hgvs_c}" if hotspot.transcript else hotspot.hgvs_c
+        hgvs_c = finding.hgvs_c if finding.hgvs_c is not None else _hotspot_hgvs_c(hotspot)
         return finding.model_copy(
             update={
                 "gene": hotspot.gene,
@@ -288,6 +348,13 @@ def _annotate_variant(finding: VariantFinding, kb: KnowledgeBase) -> VariantFind
     if finding.gene is None and finding.hgvs_p is None:
         return finding.model_copy(update={"annotation": "none"})
     return finding
+
+
+def _hotspot_hgvs_c(hotspot: HotspotVariant) -> str | None:
+    """'NM_006206.4:c.2525A>T': the transcript is prefixed unless the KB's hgvs_c already names it."""
+    if hotspot.hgvs_c is None or hotspot.transcript is None or ":" in hotspot.hgvs_c:
+        return hotspot.hgvs_c
+    return f"{hotspot.transcript}:{hotspot.hgvs_c}"
 
 
 def _input_name(finding: Finding) -> str:
@@ -349,8 +416,7 @@ class _FindingIndex:
         return [*gene_findings, *self.results]
 
 
-def _hits(findings: Sequence[Finding], kb: KnowledgeBase, context: _Context) -> list[_Hit]:
-    index = _FindingIndex.of(findings)
+def _hits(index: _FindingIndex, kb: KnowledgeBase, context: _Context) -> list[_Hit]:
     hits = []
     for record in index.records(kb):
         matched = sorted(
@@ -367,6 +433,41 @@ def _hits(findings: Sequence[Finding], kb: KnowledgeBase, context: _Context) -> 
 
 def _active_drugs(patient: Patient) -> frozenset[str]:
     return frozenset(m.name for m in patient.medications if m.status in ("active", "planned"))
+
+
+def _received_drugs(patient: Patient) -> frozenset[str]:
+    """Drugs the patient stopped and is not taking or planned to take again."""
+    stopped = frozenset(m.name for m in patient.medications if m.status == "stopped")
+    return stopped - _active_drugs(patient)
+
+
+# --- warning lines for therapies left out -----------------------------------------------------------
+
+
+def _withheld_lines(withheld: Sequence[_Withheld]) -> list[str]:
+    """One line per withheld record that would otherwise apply to this tumor type."""
+    lines = []
+    for item in withheld:
+        if item.hit.scope.scope not in ("in", "unknown"):
+            continue
+        record = item.hit.record
+        shown = [_blocking_text(finding) for finding in item.blocking[:_BLOCKING_SHOWN]]
+        if len(item.blocking) > _BLOCKING_SHOWN:
+            shown.append(f"… and {len(item.blocking) - _BLOCKING_SHOWN} more")
+        lines.append(
+            f"{regimen(record.drugs)} for {record.label} not listed: its indication excludes tumors "
+            f"with {item.absent.label} ({record.citations[0].id}); found {'; '.join(shown)}"
+        )
+    return lines
+
+
+def _blocking_text(finding: Finding) -> str:
+    text = f"{describe_finding(finding)} ({finding.id}"
+    return text + (", clinical notes)" if finding.source == "notes" else ")")
+
+
+def _received_lines(received: Sequence[_Hit]) -> list[str]:
+    return [f"{regimen(hit.record.drugs)} not listed: previously received (stopped)" for hit in received]
 
 
 # --- insight building ------------------------------------------------------------------------------

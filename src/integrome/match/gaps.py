@@ -64,7 +64,6 @@ class _Need:
 
     biomarker: GuidelineBiomarker
     item: GuidelineRuleItem
-    rule: GuidelineRule | None
     urgency: Urgency
     citations: tuple[Citation, ...]
 
@@ -171,9 +170,9 @@ def _collect(rule: GuidelineRule, context: _Context, somatic: _Plan, germline: _
         if isinstance(condition, str):
             plan.conditional.append(condition)
             continue
-        need = _Need(biomarker, item, rule, _urgency(rule, context.stage), tuple(rule.citations))
+        need = _Need(biomarker, item, _urgency(rule, context.stage), tuple(rule.citations))
         state = context.state(biomarker)
-        if state.status in ("positive", "negative"):
+        if state.status in ("positive", "negative", "reported"):
             plan.known.append(need)
         else:
             plan.missing.append(need)
@@ -277,7 +276,9 @@ def _need_label(need: _Need, context: _Context) -> str:
 
 def _known_line(need: _Need, context: _Context) -> str:
     state = context.state(need.biomarker)
-    word = "tested positive" if state.status == "positive" else "tested negative"
+    word = {"positive": "tested positive", "negative": "tested negative"}.get(
+        state.status, "tested, result not graded"
+    )
     return f"Already known, not re-recommended: {need.biomarker.label} {word} ({'; '.join(state.known)})"
 
 
@@ -326,7 +327,10 @@ def _rationale(plan: _Plan, context: _Context) -> list[str]:
     lines.append("Not on record: " + "; ".join(_need_label(need, context) for need in plan.missing))
     lines.extend(_known_line(need, context) for need in plan.known)
     for need in plan.missing:
-        lines.extend(context.state(need.biomarker).caveats)
+        state = context.state(need.biomarker)
+        if state.status == "not_covered" and state.known:
+            lines.append(f"Partly on record, not enough: {need.biomarker.label} ({'; '.join(state.known)})")
+        lines.extend(state.caveats)
     lines.extend(plan.conditional)
     lines.extend(plan.notes)
     if context.stage.status == "metastatic" and context.stage.reason:
@@ -419,7 +423,6 @@ def _tumor_findings_of_unknown_origin(profile: PatientProfile, context: _Context
             _Need(
                 biomarker=biomarker,
                 item=GuidelineRuleItem(biomarker=biomarker.id),
-                rule=None,
                 urgency="soon",
                 citations=(HEREDITARY_CANCER_GENES[gene],),
             )

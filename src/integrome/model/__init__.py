@@ -32,6 +32,7 @@ from integrome.model.common import (
     Zygosity,
 )
 from integrome.model.knowledge import (
+    AbsentAlteration,
     Alteration,
     AlterationType,
     BiomarkerRecord,
@@ -76,6 +77,7 @@ from integrome.model.trials import (
 __all__ = [
     "SCHEMA",
     "TRIALS_SCHEMA",
+    "AbsentAlteration",
     "Alteration",
     "AlterationType",
     "Analysis",
@@ -94,10 +96,10 @@ __all__ = [
     "Coverage",
     "CriteriaNode",
     "Diagnosis",
-    "ExpressionMeasurement",
     "DiagnosisCriterion",
     "Direction",
     "EvidenceLevel",
+    "ExpressionMeasurement",
     "Finding",
     "FusionFinding",
     "GenomicCriterion",
@@ -109,9 +111,9 @@ __all__ = [
     "InputDocument",
     "Insight",
     "InsightKind",
+    "LabObservation",
     "LayerConcordance",
     "LayerEvidence",
-    "LabObservation",
     "Medication",
     "MedicationStatus",
     "NegativeFinding",

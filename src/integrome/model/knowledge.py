@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 from integrome.model.common import Build, Citation, DateStr, GeneSymbol, StrictModel
 
 __all__ = [
+    "AbsentAlteration",
     "Alteration",
     "AlterationType",
     "BiomarkerRecord",
@@ -87,6 +88,24 @@ class Alteration(StrictModel):
         return self
 
 
+class AbsentAlteration(StrictModel):
+    """An alteration that must NOT be present for a record to apply.
+
+    Labels limit some indications to tumors without another driver: KEYTRUDA's and LIBTAYO's
+    first-line NSCLC indications require no EGFR or ALK (LIBTAYO: nor ROS1) genomic aberration.
+    """
+
+    gene: GeneSymbol | None = None
+    alteration: Alteration
+    label: str = Field(description="how reports name it: 'EGFR sensitizing mutation'")
+
+    @model_validator(mode="after")
+    def _gene_unless_biomarker(self) -> AbsentAlteration:
+        if self.gene is None and self.alteration.type != "biomarker":
+            raise ValueError("only 'biomarker' alterations may omit the gene")
+        return self
+
+
 class BiomarkerRecord(StrictModel):
     """One cited statement: this alteration in these diseases means this for these drugs."""
 
@@ -103,6 +122,9 @@ class BiomarkerRecord(StrictModel):
     evidence_level: EvidenceLevel
     fda_approved: bool = False
     setting: str | None = Field(default=None, description="line/setting, e.g. 'first line, metastatic'")
+    requires_absent: list[AbsentAlteration] = Field(
+        default=[], description="applies only when none of these is found in the patient (label limitation)"
+    )
     statement: str = Field(description="one or two sentences in our own words")
     citations: list[Citation] = Field(min_length=1)
     reviewed: DateStr

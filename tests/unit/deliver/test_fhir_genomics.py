@@ -340,9 +340,7 @@ def test_test_recommendation_is_a_proposed_request_behind_a_followup_task(bundle
         "proposal",
         "DPYD genotyping",
     )
-    assert "Option: DPYD targeted genotyping (Example Lab, about 7 days)" in [
-        n["text"] for n in request["note"]
-    ]
+    assert "Guideline: PMID, 29152729" in [n["text"] for n in request["note"]]
     (task,) = resources(bundle, "Task")
     assert task["meta"]["profile"] == [IG + "followup-recommendation"]
     request_url = next(e["fullUrl"] for e in bundle["entry"] if e["resource"] is request)

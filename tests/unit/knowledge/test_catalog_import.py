@@ -84,7 +84,7 @@ def test_invalid_catalog_writes_nothing(tmp_path: Path) -> None:
     )
     kb_dir = tmp_path / "kb"
     with pytest.raises(
-        KnowledgeBaseError, match=r"bad.yaml: line 7: tests\[0\] \(regional-lung-panel\): genes"
+        KnowledgeBaseError, match=r"bad.yaml: line 11: tests\[0\] \(regional-lung-panel\): genes"
     ):
         import_catalog(source, kb_dir)
     assert not kb_dir.exists()

@@ -216,7 +216,8 @@ def test_several_keys_in_one_match_mapping_are_an_and() -> None:
 
 def test_gene_aliases_resolve_to_hgnc_symbols() -> None:
     text = _yaml_trial(
-        "- genomic: {hugo_symbol: HER2, variant_category: Copy Number Variation, cnv_call: High Amplification}"
+        "- genomic: {hugo_symbol: HER2, variant_category: Copy Number Variation,"
+        " cnv_call: High Amplification}"
     )
     genomic = parse_ctml(text, "t.yaml").trials[0].arms[0].criteria.genomic
     assert genomic is not None
@@ -226,7 +227,8 @@ def test_gene_aliases_resolve_to_hgnc_symbols() -> None:
 def test_unevaluated_clinical_fields_are_kept_as_notes_not_criteria() -> None:
     text = _yaml_trial(
         "- and:\n"
-        "  - clinical: {oncotree_primary_diagnosis: Lung Adenocarcinoma, disease_status: [Advanced, Metastatic]}\n"
+        "  - clinical: {oncotree_primary_diagnosis: Lung Adenocarcinoma,\n"
+        "               disease_status: [Advanced, Metastatic]}\n"
         "  - genomic: {hugo_symbol: EGFR, wildcard_protein_change: p.L858}"
     )
     arm = parse_ctml(text, "t.yaml").trials[0].arms[0]
@@ -259,7 +261,7 @@ def test_unsupported_variant_classification_is_rejected() -> None:
 def test_unparseable_protein_change_is_rejected() -> None:
     text = _yaml_trial("- genomic: {hugo_symbol: KRAS, protein_change: twelve}")
     with pytest.raises(
-        KnowledgeBaseError, match="expected an HGVS protein change such as p.G12C, found 'twelve'"
+        KnowledgeBaseError, match=r"expected an HGVS protein change such as p\.G12C, found 'twelve'"
     ):
         parse_ctml(text, "t.yaml")
 

@@ -77,9 +77,14 @@ def test_kit_imatinib_sensitivity_records_exclude_the_exon_17_activation_loop(kb
 
 
 def test_avapritinib_gist_approval_is_for_pdgfra_exon_18(kb: KnowledgeBase) -> None:
-    records = [r for r in kb.biomarkers if "avapritinib" in r.drugs]
-    assert [(r.gene, r.alteration.type, r.alteration.exons) for r in records] == [
-        ("PDGFRA", "exon_mutation", [18])
+    """The exon 18 record, plus D842V by protein change (the label names it) for exon-less variants."""
+    records = sorted(
+        (r for r in kb.biomarkers if "avapritinib" in r.drugs),
+        key=lambda r: r.alteration.type,
+    )
+    assert [(r.gene, r.diseases, r.alteration.type, r.alteration.exons, r.alteration.values) for r in records] == [
+        ("PDGFRA", ["GIST"], "exon_mutation", [18], []),
+        ("PDGFRA", ["GIST"], "protein_change", [], ["D842V"]),
     ]
 
 

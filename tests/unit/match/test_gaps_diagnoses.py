@@ -133,6 +133,22 @@ def test_lung_biomarkers_already_on_record_are_not_re_recommended(
     assert set(insight.finding_ids) == {"f1", "f2", "f3", "f4", "f5"}
 
 
+def test_partial_answers_are_shown_and_ungraded_results_are_not_re_recommended(
+    kb: KnowledgeBase, knowledge: GapKnowledge
+) -> None:
+    p = profile(
+        "LUAD",
+        negative("f1", "NTRK1", "fusion"),
+        BiomarkerFinding(id="f2", source="notes", biomarker="TMB", value="8 mut/Mb", status="unknown"),
+    )
+    insight = somatic(gaps(p, kb, knowledge))
+    assert "TMB" not in insight.tests[0]
+    assert any("Tumor mutational burden tested, result not graded" in line for line in insight.rationale)
+    assert any(
+        line.startswith("Partly on record, not enough: NTRK1/2/3 fusion") for line in insight.rationale
+    )
+
+
 def test_dna_panel_covering_alk_is_not_alk_fusion_testing(kb: KnowledgeBase, knowledge: GapKnowledge) -> None:
     panel = Coverage(input="tumor.vcf", assay="vcf", origin="somatic", genes=["ALK", "EGFR", "KRAS"])
     insight = somatic(gaps(profile("LUAD", coverage=[panel]), kb, knowledge))

@@ -132,3 +132,21 @@ def test_stage_and_diagnosis_text_decide_metastatic_status() -> None:
     assert status("Lung adenocarcinoma", "pT2 N1 M1a") == "metastatic"
     assert status("Lung adenocarcinoma", "Stage IIA") == "not_metastatic"
     assert status("Lung adenocarcinoma") == "unknown"
+
+
+def test_ungraded_result_counts_as_done_but_not_as_negative() -> None:
+    tmb = {"id": "TMB", "label": "TMB", "detect": ["TMB"]}
+    value = BiomarkerFinding(id="f1", source="notes", biomarker="TMB", value="8 mut/Mb", status="unknown")
+    assert state(tmb, value) == "reported"
+
+
+def test_copy_number_table_coverage_answers_copy_number_only() -> None:
+    from integrome.model import InputDocument
+
+    table = Coverage(input="cnv.tsv", assay="table", origin="somatic", genes=["ERBB2"])
+    document = InputDocument(name="cnv.tsv", format="copy_number", sha256="0" * 64, size=1)
+    profile = PatientProfile(patient=Patient(id="p1"), coverage=[table], inputs=[document])
+    evidence = Evidence.of(profile)
+    assert evaluate(GuidelineBiomarker.model_validate(HER2), evidence).status == "negative"
+    mutation = {"id": "E", "label": "E", "detect": ["ERBB2:mutation"]}
+    assert evaluate(GuidelineBiomarker.model_validate(mutation), evidence).status == "not_covered"

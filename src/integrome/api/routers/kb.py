@@ -19,6 +19,7 @@ from integrome.api.auth import Principal
 from integrome.api.dependencies import AppSettings, Caller, Repo, client_ip, require_roles
 from integrome.api.problems import problem_responses
 from integrome.api.uploads import JSON_TYPES
+from integrome.errors import KnowledgeBaseError
 from integrome.knowledge import KbInfo, load_knowledge_base
 from integrome.model import CatalogTest, Provider, Trial
 
@@ -113,7 +114,10 @@ async def publish_catalog(
     with tempfile.TemporaryDirectory(prefix="catalog-", dir=scratch) as folder:
         source = pathlib.Path(folder) / f"{name}{suffix}"
         source.write_bytes(bytes(body))
-        imported = await run_in_threadpool(import_catalog, source, settings.kb_path)
+        try:
+            imported = await run_in_threadpool(import_catalog, source, settings.kb_path)
+        except KnowledgeBaseError as exc:
+            raise HTTPException(422, " ".join(str(exc).replace(str(folder), "").split())) from exc
     kb = load_knowledge_base(extra_dir=settings.kb_path)
     with repository.transaction() as tx:
         record(tx, principal, "catalog.publish", client_ip=client_ip(request))

@@ -1,0 +1,79 @@
+"""Plain-language pieces of an insight: how a finding, a regimen and a summary are worded.
+
+Physicians read these lines in the report and in CDS Hooks cards, where a summary must stay under
+140 characters (CDS Hooks 2.0, Card.summary), so every summary goes through `clamp`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import assert_never
+
+from integrome.model import (
+    BiomarkerFinding,
+    CopyNumberFinding,
+    Finding,
+    FusionFinding,
+    NegativeFinding,
+    VariantFinding,
+)
+
+__all__ = ["SUMMARY_LIMIT", "clamp", "describe_finding", "regimen", "sentence_case", "unique"]
+
+SUMMARY_LIMIT = 140
+
+
+def regimen(drugs: Iterable[str]) -> str:
+    """A combination as one regimen, in the record's order: 'encorafenib + cetuximab'."""
+    return " + ".join(drugs)
+
+
+def sentence_case(text: str) -> str:
+    """Capitalize the first letter only, keeping gene symbols and drug names as written."""
+    return text[:1].upper() + text[1:]
+
+
+def clamp(text: str, limit: int = SUMMARY_LIMIT) -> str:
+    """Cut at a word boundary with an ellipsis so the text fits `limit` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:—- ")
+    return cut + "…"
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:.0f}%"
+
+
+def describe_finding(finding: Finding) -> str:
+    """'BRAF p.Val600Glu at VAF 42%', 'ERBB2 amplification (copy number 14)', 'HER2 IHC 3+'."""
+    if isinstance(finding, VariantFinding):
+        parts = [finding.gene or "", finding.hgvs_p or finding.hgvs_c or ""]
+        if not finding.hgvs_p and not finding.hgvs_c and finding.chrom is not None:
+            parts.append(f"{finding.chrom}:{finding.pos} {finding.ref}>{finding.alt}")
+        text = " ".join(part for part in parts if part)
+        if finding.exon is not None:
+            text += f" (exon {finding.exon})"
+        if finding.vaf is not None:
+            text += f" at VAF {_percent(finding.vaf)}"
+        return text
+    if isinstance(finding, CopyNumberFinding):
+        call = finding.call.replace("_", " ")
+        if finding.copy_number is not None:
+            return f"{finding.gene} {call} (copy number {finding.copy_number:g})"
+        return f"{finding.gene} {call}"
+    if isinstance(finding, FusionFinding):
+        five = finding.five_prime or finding.gene
+        three = finding.three_prime or finding.partner
+        return f"{five}–{three} fusion" if three else f"{finding.gene} fusion"
+    if isinstance(finding, BiomarkerFinding):
+        method = f" {finding.method}" if finding.method else ""
+        return f"{finding.biomarker}{method} {finding.value}"
+    if isinstance(finding, NegativeFinding):
+        return f"{finding.gene} {finding.alteration} negative"
+    assert_never(finding)
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    """Items in first-seen order without repeats (rationale lines, warnings)."""
+    return list(dict.fromkeys(items))
