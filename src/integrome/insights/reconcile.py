@@ -45,7 +45,7 @@ def reconcile_pgx(insights: Sequence[Insight], pgx: Sequence[PgxResult]) -> Reco
             for alert in critical:
                 removed.setdefault(id(alert), []).append(insight)
             warnings.append(
-                f"{regimen(insight.drugs)} not listed as therapy ({insight.title}): "
+                f"{regimen(insight.drugs)} not listed as therapy ({insight.title}) — "
                 f"{_concern(critical[0], by_gene)}"
             )
         elif concerning:

@@ -2,8 +2,9 @@
 
 Default content comes from pypgx's CPIC tables (MIT; CPIC and PharmVar are the sources of each
 fact), read once as data files and kept in dicts. `knowledge/data/pgx/*.yaml` overlays what the
-tables lack: CPIC strength, severity, alternatives as drug lists and summaries in our words, plus
-the FDA table of strong inhibitors for phenoconversion. A user KB folder written by
+tables lack: CPIC strength, severity, alternatives as drug lists and summaries in our words, the
+FDA table of strong and moderate inhibitors for phenoconversion, the genes CPIC reports by genotype
+(VKORC1, CYP4F2) and the warfarin dose table. A user KB folder written by
 `knowledge.sources.pharmcat.import_pharmcat` replaces the allele definitions of the genes it holds.
 """
 
@@ -36,6 +37,8 @@ __all__ = [
     "CpicDrug",
     "CuratedRule",
     "PgxKnowledge",
+    "VariantGene",
+    "WarfarinKnowledge",
     "load_pgx_knowledge",
 ]
 
@@ -120,6 +123,36 @@ def _unordered(diplotype: str) -> tuple[str, ...]:
     return tuple(sorted(diplotype.split("/")))
 
 
+@dataclass(frozen=True)
+class VariantGene:
+    """A gene CPIC reports by the genotype at one variant instead of a metabolizer phenotype.
+
+    `results[n]` is the reported result with n variant copies (VKORC1: "-1639 GG/AG/AA");
+    `functions` gives the reference and variant allele function where CPIC names one.
+    """
+
+    gene: str
+    rsid: str
+    results: tuple[str, str, str]
+    functions: tuple[str, str] | None
+    pharmcat_names: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class WarfarinKnowledge:
+    """The COUMADIN label dose table and the CPIC 2017 statements the warfarin insight quotes."""
+
+    doses: dict[tuple[str, str], str]
+    """(CYP2C9 diplotype, VKORC1 result) → expected maintenance dose in mg/day, e.g. '0.5-2'."""
+    usual_dose: str
+    slow_to_maximal_effect: frozenset[str]
+    african_ancestry_alleles: tuple[str, ...]
+    statements: dict[str, str]
+    cpic_citation: Citation
+    label_citation: Citation
+
+
 @dataclass
 class PgxKnowledge:
     """Everything the PGx matcher needs, loaded once (`load_pgx_knowledge` caches it)."""
@@ -138,6 +171,11 @@ class PgxKnowledge:
     inhibitor_citation: Citation
     version: str
     sources: list[str] = field(default_factory=list)
+    moderate_inhibitors: dict[str, frozenset[str]] = field(default_factory=dict)
+    variant_genes: dict[str, VariantGene] = field(default_factory=dict)
+    warfarin: WarfarinKnowledge | None = None
+    gene_pairs: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Drug → the two genes of its two-gene CPIC recommendations (pypgx recommendation-table)."""
 
     def sites_of_interest(self, build: str) -> frozenset[tuple[str, int]]:
         """(chrom 'chrN', pos) of every definition position on `build` (GRCh38 or GRCh37)."""
@@ -157,6 +195,12 @@ class PgxKnowledge:
             if low <= score < high or (low == high == score):
                 return phenotype
         return None
+
+    def phenotypes_of(self, gene: str) -> frozenset[str]:
+        """The CPIC phenotype terms used for `gene` (diplotype table and score equations)."""
+        terms = {p for (g, _), p in self.diplotype_phenotype.items() if g == gene}
+        terms |= {p for p, _, _ in self.equations.get(gene, [])}
+        return frozenset(terms)
 
 
 def _float(text: str) -> float | None:

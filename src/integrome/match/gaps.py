@@ -159,6 +159,11 @@ def _urgency(rule: GuidelineRule, stage: StageEvidence) -> Urgency:
 
 
 def _collect(rule: GuidelineRule, context: _Context, somatic: _Plan, germline: _Plan) -> None:
+    drivers = [
+        context.knowledge.biomarkers[item.biomarker]
+        for item in rule.biomarkers
+        if item.driver and context.state(context.knowledge.biomarkers[item.biomarker]).status == "positive"
+    ]
     for item in rule.biomarkers:
         biomarker = context.knowledge.biomarkers[item.biomarker]
         plan = germline if biomarker.origin == "germline" else somatic
@@ -170,7 +175,8 @@ def _collect(rule: GuidelineRule, context: _Context, somatic: _Plan, germline: _
         if isinstance(condition, str):
             plan.conditional.append(condition)
             continue
-        need = _Need(biomarker, item, _urgency(rule, context.stage), tuple(rule.citations))
+        urgency = "routine" if item.driver and drivers else _urgency(rule, context.stage)
+        need = _Need(biomarker, item, urgency, tuple(rule.citations))
         state = context.state(biomarker)
         if state.status in ("positive", "negative", "reported"):
             plan.known.append(need)
@@ -178,6 +184,11 @@ def _collect(rule: GuidelineRule, context: _Context, somatic: _Plan, germline: _
             plan.missing.append(need)
             if rule not in plan.rules:
                 plan.rules.append(rule)
+            if item.driver and drivers:
+                plan.notes.append(
+                    f"An oncogenic driver is already known ({', '.join(d.label for d in drivers)}); drivers "
+                    "rarely co-occur, so the remaining driver tests complete the profile without urgency"
+                )
             if rule.applies_when == "metastatic" and context.stage.status == "unknown":
                 plan.notes.append(
                     f"Metastatic status is not recorded (no stage IV, metastatic diagnosis or secondary "

@@ -136,6 +136,11 @@ class GuidelineRuleItem(StrictModel):
         default={}, description="required status of other biomarkers (TNBC: ER, PR, HER2 negative)"
     )
     note: str | None = Field(default=None, description="why, in a few words ('PARP inhibitor eligibility')")
+    driver: bool = Field(
+        default=False,
+        description="an oncogenic driver; drivers rarely co-occur, so once one is positive the rule's other "
+        "drivers are completed routinely rather than urgently",
+    )
 
 
 class GuidelineRule(StrictModel):

@@ -142,6 +142,19 @@ def test_notes_exon_skipping_consequence_matches() -> None:
     assert finding_matches(alteration, "MET", finding)
 
 
+def test_met_exon_loss_stated_by_notes_or_fhir_is_exon_skipping() -> None:
+    """The notes extractor and FHIR ingest state "MET exon 14 skipping" as SO exon_loss_variant."""
+    alteration = Alteration(type="exon_skipping", exons=[14])
+    finding = VariantFinding(id="f1", source="fhir", gene="MET", exon=14, consequence="exon_loss_variant")
+    assert finding_matches(alteration, "MET", finding)
+
+
+def test_met_exon_loss_of_another_exon_is_not_exon_14_skipping() -> None:
+    alteration = Alteration(type="exon_skipping", exons=[14])
+    finding = VariantFinding(id="f1", source="notes", gene="MET", exon=2, consequence="exon_loss_variant")
+    assert not finding_matches(alteration, "MET", finding)
+
+
 def test_met_missense_in_exon14_is_not_exon_skipping() -> None:
     alteration = Alteration(type="exon_skipping", exons=[14])
     finding = variant("MET", "p.Tyr1003Cys", exon=14, consequence="missense_variant")

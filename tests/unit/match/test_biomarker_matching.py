@@ -12,6 +12,7 @@ from typing import Any
 from integrome.knowledge import KnowledgeBase
 from integrome.match.biomarker import match_biomarkers
 from integrome.model import (
+    AbsentAlteration,
     Alteration,
     BiomarkerFinding,
     BiomarkerRecord,
@@ -189,10 +190,10 @@ def test_kit_d816v_resistance_is_critical_for_a_patient_on_imatinib_and_removes_
     resist = record(
         "kit-d816v-imatinib-res", "KIT", D816V, ["GIST"], ["imatinib"], direction="resistance", level="B"
     )
-    avapritinib_sm = record("kit-d816v-avapritinib", "KIT", D816V, ["SM"], ["avapritinib"])
+    avapritinib_mel = record("kit-d816v-avapritinib", "KIT", D816V, ["MEL"], ["avapritinib"])
     result = match_biomarkers(
         profile([variant("f1", "KIT", "p.Asp816Val")], oncotree="GIST", medications=[("imatinib", "active")]),
-        kb(kit_any, resist, avapritinib_sm),
+        kb(kit_any, resist, avapritinib_mel),
     )
     assert only(result.insights, "therapy", "imatinib") == []
     (resistance,) = only(result.insights, "resistance", "imatinib")
@@ -212,7 +213,7 @@ def test_resistance_without_the_drug_in_use_is_a_warning() -> None:
 
 
 def test_off_label_resistance_is_reported_only_for_a_drug_in_use() -> None:
-    resist = record("kit-d816v-imatinib-res-sm", "KIT", D816V, ["SM"], ["imatinib"], direction="resistance")
+    resist = record("kit-d816v-imatinib-res-mel", "KIT", D816V, ["MEL"], ["imatinib"], direction="resistance")
     finding = [variant("f1", "KIT", "p.Asp816Val")]
     assert match_biomarkers(profile(finding, oncotree="GIST"), kb(resist)).insights == []
     on_drug = match_biomarkers(
@@ -464,3 +465,190 @@ def test_her2_ihc_result_without_gene_reaches_the_erbb2_record() -> None:
     )
     (therapy,) = only(match_biomarkers(profile([result], oncotree="IDC"), kb(her2)).insights, "therapy")
     assert (therapy.tier, therapy.genes) == ("IA", ["ERBB2"])
+
+
+PD_L1_TPS50 = Alteration(type="biomarker", biomarker="PD-L1", scoring="TPS", min_value=50)
+NO_EGFR = AbsentAlteration(
+    gene="EGFR", alteration=Alteration(type="exon_mutation", exons=[18, 19, 20, 21]), label="an EGFR mutation"
+)
+NO_ALK = AbsentAlteration(gene="ALK", alteration=Alteration(type="fusion"), label="an ALK rearrangement")
+PEMBROLIZUMAB_TPS50 = record(
+    "pdl1-tps50-pembrolizumab",
+    "CD274",
+    PD_L1_TPS50,
+    ["NSCLC"],
+    ["pembrolizumab"],
+    label="PD-L1 TPS ≥50%",
+    requires_absent=[NO_EGFR, NO_ALK],
+    citations=[Citation(source="FDA", id="fixture IO label")],
+)
+
+
+def tps(fid: str = "f1", value: float = 60) -> BiomarkerFinding:
+    return BiomarkerFinding(
+        id=fid,
+        source="fhir",
+        biomarker="PD-L1",
+        scoring="TPS",
+        value=f"{value:g}%",
+        numeric=value,
+        status="positive",
+    )
+
+
+def test_io_record_is_withheld_when_the_label_excluded_egfr_mutation_is_present() -> None:
+    findings: list[Finding] = [tps(), variant("f2", "EGFR", "p.Glu746_Ala750del", vaf=0.38)]
+    result = match_biomarkers(profile(findings), kb(PEMBROLIZUMAB_TPS50))
+    assert only(result.insights, "therapy") == []
+    assert result.warnings == [
+        "pembrolizumab for PD-L1 TPS ≥50% not listed: its indication excludes tumors with an EGFR mutation "
+        "(fixture IO label); found EGFR p.Glu746_Ala750del at VAF 38% (f2)"
+    ]
+
+
+def test_io_record_applies_when_the_excluded_alterations_are_absent() -> None:
+    findings: list[Finding] = [
+        tps(),
+        variant("f2", "KRAS", "p.Gly12Cys"),
+        NegativeFinding(id="f3", source="fhir", gene="EGFR", alteration="any"),
+    ]
+    result = match_biomarkers(profile(findings), kb(PEMBROLIZUMAB_TPS50))
+    (therapy,) = only(result.insights, "therapy", "pembrolizumab")
+    assert therapy.tier == "IA"
+    assert result.warnings == []
+
+
+def test_alk_fusion_stated_only_in_notes_withholds_the_io_record() -> None:
+    fusion = FusionFinding(id="f2", source="notes", gene="ALK", five_prime="EML4", three_prime="ALK")
+    result = match_biomarkers(profile([tps(), fusion]), kb(PEMBROLIZUMAB_TPS50))
+    assert only(result.insights, "therapy") == []
+    assert result.warnings[0].endswith("found EML4–ALK fusion (f2, clinical notes)")
+
+
+def test_withheld_record_outside_the_tumor_type_is_not_warned_about() -> None:
+    findings: list[Finding] = [tps(), variant("f2", "EGFR", "p.Leu858Arg")]
+    result = match_biomarkers(profile(findings, oncotree="BLCA"), kb(PEMBROLIZUMAB_TPS50))
+    assert result.insights == []
+    assert result.warnings == []
+
+
+LETROZOLE_ER = record(
+    "er-letrozole",
+    "ESR1",
+    Alteration(type="biomarker", biomarker="ER", status="positive"),
+    ["BREAST"],
+    ["letrozole"],
+    label="estrogen receptor-positive",
+)
+PALBOCICLIB_LETROZOLE_ER = record(
+    "er-palbociclib-letrozole",
+    "ESR1",
+    Alteration(type="biomarker", biomarker="ER", status="positive"),
+    ["BREAST"],
+    ["palbociclib", "letrozole"],
+    label="estrogen receptor-positive",
+)
+FULVESTRANT_ER = record(
+    "er-fulvestrant-palbociclib",
+    "ESR1",
+    Alteration(type="biomarker", biomarker="ER", status="positive"),
+    ["BREAST"],
+    ["fulvestrant", "palbociclib"],
+    label="estrogen receptor-positive",
+)
+ER_POSITIVE = BiomarkerFinding(id="f1", source="fhir", biomarker="ER", value="95%", status="positive")
+
+
+def test_regimen_already_received_in_full_is_not_offered_again() -> None:
+    patient = profile(
+        [ER_POSITIVE], oncotree="IDC", medications=[("letrozole", "stopped"), ("palbociclib", "stopped")]
+    )
+    result = match_biomarkers(patient, kb(LETROZOLE_ER, PALBOCICLIB_LETROZOLE_ER, FULVESTRANT_ER))
+    assert [i.drugs for i in only(result.insights, "therapy")] == [["fulvestrant", "palbociclib"]]
+    assert result.warnings == [
+        "letrozole not listed: previously received (stopped)",
+        "palbociclib + letrozole not listed: previously received (stopped)",
+    ]
+
+
+def test_stopped_drug_planned_again_is_still_offered() -> None:
+    patient = profile(
+        [ER_POSITIVE], oncotree="IDC", medications=[("letrozole", "stopped"), ("letrozole", "planned")]
+    )
+    result = match_biomarkers(patient, kb(LETROZOLE_ER))
+    assert only(result.insights, "therapy", "letrozole")
+    assert result.warnings == []
+
+
+def test_hematologic_record_never_applies_to_a_solid_tumor_even_on_the_drug() -> None:
+    cll = record(
+        "tp53-cll-fcr-res",
+        "TP53",
+        Alteration(type="any_mutation"),
+        ["CLLSLL"],
+        ["fludarabine", "cyclophosphamide", "rituximab"],
+        direction="resistance",
+    )
+    aml = record(
+        "tp53-aml-prognosis", "TP53", Alteration(type="any_mutation"), ["AML"], [], direction="prognostic"
+    )
+    finding = [variant("f1", "TP53", "p.Arg273His")]
+    on_drugs = [("fludarabine", "active"), ("cyclophosphamide", "active"), ("rituximab", "active")]
+    result = match_biomarkers(profile(finding, oncotree="CUP", medications=on_drugs), kb(cll, aml))
+    assert result.insights == []
+
+
+def test_hematologic_record_never_applies_to_an_unknown_tumor_type() -> None:
+    cll = record(
+        "tp53-cll-fcr-res",
+        "TP53",
+        Alteration(type="any_mutation"),
+        ["CLLSLL"],
+        ["fludarabine", "cyclophosphamide", "rituximab"],
+        direction="resistance",
+    )
+    result = match_biomarkers(profile([variant("f1", "TP53", "p.Arg273His")], oncotree=None), kb(cll))
+    assert result.insights == []
+
+
+def test_hematologic_record_still_applies_to_a_hematologic_malignancy() -> None:
+    cll = record(
+        "tp53-cll-fcr-res",
+        "TP53",
+        Alteration(type="any_mutation"),
+        ["CLLSLL"],
+        ["fludarabine", "cyclophosphamide", "rituximab"],
+        direction="resistance",
+    )
+    result = match_biomarkers(profile([variant("f1", "TP53", "p.Arg273His")], oncotree="CLLSLL"), kb(cll))
+    (resistance,) = only(result.insights, "resistance")
+    assert resistance.tier == "IA"
+
+
+def test_prognostic_record_needs_the_tumor_type_to_be_known() -> None:
+    prognostic = record(
+        "braf-v600e-crc-prognosis", "BRAF", V600E, ["COADREAD"], [], direction="prognostic", level="B"
+    )
+    result = match_biomarkers(profile([variant("f1", "BRAF", "p.Val600Glu")], oncotree=None), kb(prognostic))
+    assert result.insights == []
+
+
+def test_hotspot_hgvs_c_that_names_its_transcript_is_not_prefixed_again() -> None:
+    hotspot = HotspotVariant(
+        gene="PDGFRA",
+        hgvs_p="D842V",
+        hgvs_c="NM_006206.4:c.2525A>T",
+        transcript="NM_006206.4",
+        build="GRCh38",
+        chrom="chr4",
+        pos=54285926,
+        ref="A",
+        alt="T",
+        citations=[LABEL_CITE],
+    )
+    bare = VariantFinding(id="f1", source="vcf", chrom="chr4", pos=54285926, ref="A", alt="T", build="GRCh38")
+    (annotated,) = match_biomarkers(
+        profile([bare], oncotree="GIST"), kb(hotspots=[hotspot])
+    ).annotated_findings
+    assert isinstance(annotated, VariantFinding)
+    assert annotated.hgvs_c == "NM_006206.4:c.2525A>T"

@@ -149,6 +149,24 @@ def test_partial_answers_are_shown_and_ungraded_results_are_not_re_recommended(
     )
 
 
+def test_known_driver_makes_the_remaining_driver_tests_routine(
+    kb: KnowledgeBase, knowledge: GapKnowledge
+) -> None:
+    p = profile(
+        "LUAD",
+        variant("f1", "EGFR", "p.Leu858Arg"),
+        result("f2", "PD-L1", "60%", "positive", method="IHC"),
+        result("f3", "MSI", "MSS", "negative"),
+        result("f4", "TMB", "4 mut/Mb", "negative"),
+    )
+    insight = somatic(gaps(p, kb, knowledge))
+    assert insight.urgency == "routine"
+    assert insight.severity == "info"
+    assert any(
+        line.startswith("An oncogenic driver is already known (EGFR mutation)") for line in insight.rationale
+    )
+
+
 def test_dna_panel_covering_alk_is_not_alk_fusion_testing(kb: KnowledgeBase, knowledge: GapKnowledge) -> None:
     panel = Coverage(input="tumor.vcf", assay="vcf", origin="somatic", genes=["ALK", "EGFR", "KRAS"])
     insight = somatic(gaps(profile("LUAD", coverage=[panel]), kb, knowledge))

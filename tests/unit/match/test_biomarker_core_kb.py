@@ -1,0 +1,96 @@
+"""match_biomarkers against the shipped core knowledge base: the label limits and guideline facts
+that the curated records carry (KEYTRUDA/LIBTAYO NSCLC, ESR1 and aromatase inhibitors, AYVAKIT)."""
+
+from __future__ import annotations
+
+import pytest
+
+from integrome.knowledge import KnowledgeBase, load_knowledge_base
+from integrome.match.biomarker import match_biomarkers
+from integrome.model import (
+    BiomarkerFinding,
+    Diagnosis,
+    Finding,
+    FusionFinding,
+    Insight,
+    Medication,
+    Patient,
+    PatientProfile,
+    VariantFinding,
+)
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge_base()
+
+
+def profile(
+    findings: list[Finding], oncotree: str, medications: list[tuple[str, str]] | None = None
+) -> PatientProfile:
+    patient = Patient(
+        id="p1",
+        diagnoses=[Diagnosis(system="oncotree", code=oncotree, display=oncotree, oncotree=oncotree)],
+        medications=[Medication(name=name, status=status) for name, status in medications or []],
+    )
+    return PatientProfile(patient=patient, findings=findings)
+
+
+def drugs_of(insights: list[Insight], kind: str) -> set[str]:
+    return {drug for insight in insights if insight.kind == kind for drug in insight.drugs}
+
+
+def pd_l1(value: float) -> BiomarkerFinding:
+    return BiomarkerFinding(
+        id="f1",
+        source="fhir",
+        biomarker="PD-L1",
+        scoring="TPS",
+        value=f"{value:g}%",
+        numeric=value,
+        status="positive",
+    )
+
+
+def test_egfr_mutant_nsclc_gets_no_first_line_pembrolizumab_or_cemiplimab(kb: KnowledgeBase) -> None:
+    egfr = VariantFinding(id="f2", source="vcf", gene="EGFR", hgvs_p="p.Glu746_Ala750del", origin="somatic")
+    result = match_biomarkers(profile([pd_l1(60), egfr], "LUAD"), kb)
+    therapies = drugs_of(result.insights, "therapy")
+    assert "osimertinib" in therapies
+    assert not therapies & {"pembrolizumab", "cemiplimab"}
+    assert sum("pembrolizumab for PD-L1" in w and "KEYTRUDA" in w for w in result.warnings) == 2
+
+
+def test_driver_negative_nsclc_with_high_pd_l1_gets_tier_ia_pembrolizumab(kb: KnowledgeBase) -> None:
+    result = match_biomarkers(profile([pd_l1(85)], "LUSC"), kb)
+    tiers = {i.tier for i in result.insights if i.kind == "therapy" and "pembrolizumab" in i.drugs}
+    assert tiers == {"IA"}
+
+
+def test_ros1_fusion_withholds_cemiplimab_but_not_pembrolizumab(kb: KnowledgeBase) -> None:
+    ros1 = FusionFinding(id="f2", source="fhir", gene="ROS1", five_prime="CD74", three_prime="ROS1")
+    therapies = drugs_of(match_biomarkers(profile([pd_l1(60), ros1], "LUAD"), kb).insights, "therapy")
+    assert "cemiplimab" not in therapies
+    assert "pembrolizumab" in therapies
+
+
+def test_esr1_ligand_binding_domain_mutation_removes_aromatase_inhibitors(kb: KnowledgeBase) -> None:
+    findings: list[Finding] = [
+        BiomarkerFinding(id="f1", source="fhir", biomarker="ER", value="90%", status="positive"),
+        VariantFinding(id="f2", source="vcf", gene="ESR1", hgvs_p="p.Tyr537Ser", origin="somatic"),
+    ]
+    result = match_biomarkers(profile(findings, "IDC", [("anastrozole", "stopped")]), kb)
+    assert drugs_of(result.insights, "resistance") >= {"letrozole", "anastrozole", "exemestane"}
+    therapies = drugs_of(result.insights, "therapy")
+    assert "elacestrant" in therapies
+    assert not therapies & {"letrozole", "anastrozole", "exemestane"}
+
+
+def test_unannotated_pdgfra_d842v_reaches_avapritinib_and_imatinib_resistance(kb: KnowledgeBase) -> None:
+    bare = VariantFinding(id="f1", source="vcf", chrom="chr4", pos=54285926, ref="A", alt="T", build="GRCh38")
+    result = match_biomarkers(profile([bare], "GIST", [("imatinib", "active")]), kb)
+    (avapritinib,) = [i for i in result.insights if i.kind == "therapy" and i.drugs == ["avapritinib"]]
+    assert avapritinib.tier == "IA"
+    (resistance,) = [i for i in result.insights if i.kind == "resistance"]
+    assert (resistance.drugs, resistance.severity) == (["imatinib"], "critical")
+    assert "imatinib" not in drugs_of(result.insights, "therapy")
