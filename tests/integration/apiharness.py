@@ -22,7 +22,13 @@ from integrome.settings import Settings
 from integrome.storage import Role
 
 PASSWORD = "correct horse battery staple"
-USERS: dict[str, Role] = {"root": "admin", "ann": "clinician", "ben": "clinician", "lab": "lab", "res": "researcher"}
+USERS: dict[str, Role] = {
+    "root": "admin",
+    "ann": "clinician",
+    "ben": "clinician",
+    "lab": "lab",
+    "res": "researcher",
+}
 DEMO = Path(__file__).resolve().parents[2] / "src" / "integrome" / "examples" / "demo"
 
 
@@ -54,7 +60,12 @@ class Api:
 
 @contextmanager
 def running_api(data_dir: Path, **overrides: Any) -> Iterator[Api]:
-    values: dict[str, Any] = {"data_dir": data_dir, "database_url": None, "kb_path": None, "deterministic": False}
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": None,
+        "kb_path": None,
+        "deterministic": False,
+    }
     settings = Settings(**(values | overrides))
     app = create_app(settings)
     authenticator = app.state.authenticator

@@ -120,7 +120,9 @@ def test_list_refuses_a_date_without_time_zone(api: Api) -> None:
         "/api/v1/analyses", params={"created_from": "2026-01-01T00:00:00"}, headers=api.auth("ann")
     )
     assert response.status_code == 422
-    assert "time zone" in response.json()["detail"]
+    assert "timezone" in response.json()["detail"]
+    timestamp = api.client.get("/api/v1/analyses", params={"created_to": "100"}, headers=api.auth("ann"))
+    assert timestamp.status_code == 422
 
 
 def test_html_report_is_served_for_a_stored_analysis(api: Api) -> None:
@@ -184,6 +186,12 @@ def test_large_upload_runs_as_background_job_without_asking(tmp_path: Path) -> N
         api.app.state.jobs.wait(response.json()["id"], timeout=120)
 
 
+def test_async_post_of_a_bad_bundle_is_refused_before_a_job_exists(api: Api) -> None:
+    response = api.post_bundle(content=b'{"resourceType": "Bundle", "entry": 3}', **{"async": "true"})
+    assert response.status_code == 422
+    assert not list((api.settings.data_dir / "uploads").iterdir())
+
+
 def test_failed_background_job_reports_the_input_error(api: Api, tmp_path: Path) -> None:
     broken = tmp_path / "broken.vcf"
     broken.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\nchr1\tnot-a-number\n")
@@ -209,11 +217,13 @@ def test_job_of_a_dead_server_process_is_failed_at_startup(tmp_path: Path) -> No
         with repository.transaction() as tx:
             dead = tx.add_job(f"{api.app.state.jobs.host}:{2**22 + 12345}:gone", None)
             elsewhere = tx.add_job("another-host:1:abc", None)
-    with running_api(tmp_path / "again", database_url=repository.url) as api:
-        with api.app.state.repository.transaction() as tx:
-            assert tx.get_job(dead.id).status == "failed"
-            assert "stopped before the job finished" in (tx.get_job(dead.id).message or "")
-            assert tx.get_job(elsewhere.id).status == "queued"
+    with (
+        running_api(tmp_path / "again", database_url=repository.url) as api,
+        api.app.state.repository.transaction() as tx,
+    ):
+        assert tx.get_job(dead.id).status == "failed"
+        assert "stopped before the job finished" in (tx.get_job(dead.id).message or "")
+        assert tx.get_job(elsewhere.id).status == "queued"
 
 
 def test_kb_info_catalog_and_trials_are_readable_by_every_role(api: Api) -> None:
@@ -284,13 +294,22 @@ def test_logs_are_json_and_carry_no_patient_identifiers(api: Api, caplog: pytest
     handler.setFormatter(JsonFormatter())
     caplog.set_level(logging.DEBUG)
     api.post_bundle()
-    api.post_bundle(content=b'{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient",'
-                    b' "id": "SECRET-MRN-77", "birthDate": "1933-03-03", "name": [{"family": "Smithereens"}]}}, 1]}')
+    api.post_bundle(
+        content=b'{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient",'
+        b' "id": "SECRET-MRN-77", "birthDate": "1933-03-03", "name": [{"family": "Smithereens"}]}}, 1]}'
+    )
     lines = [JsonFormatter().format(record) for record in caplog.records]
     assert any(json.loads(line).get("route") == "/api/v1/analyses" for line in lines)
     text = "\n".join(lines) + "\n".join(record.getMessage() for record in caplog.records)
-    for identifier in ("integrome-demo-0001", "SYN-DEMO-0001", "Lindqvist", "1961-04-02", "SECRET-MRN-77",
-                       "Smithereens", "1933-03-03"):
+    for identifier in (
+        "integrome-demo-0001",
+        "SYN-DEMO-0001",
+        "Lindqvist",
+        "1961-04-02",
+        "SECRET-MRN-77",
+        "Smithereens",
+        "1933-03-03",
+    ):
         assert identifier not in text
 
 

@@ -81,7 +81,9 @@ def test_empty_json_body_is_422(api: Api) -> None:
         ({"files": ("empty.vcf", b"")}, "empty.vcf: the uploaded file is empty"),
     ],
 )
-def test_multipart_without_usable_files_is_422(api: Api, files: dict[str, tuple[str, bytes]], problem: str) -> None:
+def test_multipart_without_usable_files_is_422(
+    api: Api, files: dict[str, tuple[str, bytes]], problem: str
+) -> None:
     response = api.client.post("/api/v1/analyses", files=files, headers=api.auth("ann"))
     assert response.status_code == 422
     assert problem in response.json()["detail"]

@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.integration.apiharness import running_api
 
@@ -25,11 +27,22 @@ EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 6}
 """Per operation and mode: about 400 requests in all, well under a minute on two cores."""
 
 
+CONTENT_VALIDATED = {"POST /api/v1/analyses", "PUT /api/v1/catalog/{name}"}
+"""Bodies whose validity is more than JSON Schema can say (a FHIR R4 Bundle's resources, a
+catalog's gene symbols and provider references): the OpenAPI document describes their top level,
+so a body valid against it may still be refused with 422 naming the problem. For these two the
+'schema-valid request accepted' check is left out; every other check still applies."""
+
+
 def _exercise(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> None:
+    excluded = [positive_data_acceptance] if operation.label in CONTENT_VALIDATED else []
+
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES[mode], deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(
+        max_examples=EXAMPLES[mode], deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
     def run(case: Any) -> None:
-        case.call_and_validate(headers=headers)
+        case.call_and_validate(headers=headers, excluded_checks=excluded)
 
     run()
 
@@ -45,7 +58,9 @@ def test_api_conforms_to_its_openapi_document(tmp_path: Path) -> None:
             for mode in EXAMPLES:
                 try:
                     _exercise(operation, mode, api.auth("root"))
-                except Exception as exc:  # collect every operation's failure, then report all
+                except Unsatisfiable:
+                    assert mode is GenerationMode.NEGATIVE, operation.label  # nothing to get wrong
+                except (Exception, BaseExceptionGroup) as exc:  # collect all operations' failures
                     failures.append(f"{operation.label} [{mode.value}]: {exc}")
         assert operations >= 17
         assert not failures, "\n\n".join(failures)

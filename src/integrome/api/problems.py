@@ -2,9 +2,9 @@
 
 Every failure a client can cause gets a 4xx problem with a one-line `detail` it can act on: an
 `InputError` keeps its message (file, place, what was expected) as 422; a missing record is 404;
-a taken name 409. Server-side trouble is 503: an unreachable database, an unusable knowledge base. Anything else is a bug: 500 with no detail, and
-the log gets the exception type and where it was raised, never its message (it may quote
-patient data).
+a taken name 409. Server-side trouble is 503: an unreachable database, an unusable knowledge
+base. Anything else is a bug: 500 with no detail, and the log gets the exception type and where
+it was raised, never its message (it may quote patient data).
 """
 
 from __future__ import annotations

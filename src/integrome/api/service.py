@@ -34,6 +34,7 @@ __all__ = [
     "changes_between",
     "load_pseudonym_key",
     "patient_source_key",
+    "precheck",
     "rerun_analysis",
     "run_and_store",
 ]
@@ -100,6 +101,22 @@ def age_band(birth_year: int | None, on: date) -> str:
 def _birth_year(analysis: Analysis) -> int | None:
     text = analysis.patient.birth_date
     return int(text[:4]) if text and text[:4].isdigit() else None
+
+
+_SMALL_FORMATS = ("fhir", "phenopacket", "notes", "outside_calls")
+
+
+def precheck(paths: Sequence[Path]) -> None:
+    """Refuse unusable inputs before a background job is accepted, so the client gets the 422
+    now instead of a failed job later: every file's format is detected, and the small
+    structured ones (FHIR, phenopacket, notes, outside calls) are read in full. VCF and MAF files,
+    the reason for background jobs, are only detected here and scanned by the job."""
+    from integrome.ingest.detect import detect_format
+    from integrome.ingest.load import IngestOptions, read_input
+
+    for path in paths:
+        if detect_format(path) in _SMALL_FORMATS:
+            read_input(path, IngestOptions())
 
 
 def _run(

@@ -104,6 +104,13 @@ class InsightView:
     citations: list[Link]
     options: list[OptionView]
 
+    @property
+    def evidence_count(self) -> str:
+        """What a folded evidence block holds ('5 reasons · 3 tests · 2 sources'), for the web page."""
+        parts = [(len(self.insight.rationale), "reason"), (len(self.options), "test")]
+        parts.append((len(self.citations), "source"))
+        return " · ".join(f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in parts if n)
+
 
 @dataclass(frozen=True)
 class OptionView:

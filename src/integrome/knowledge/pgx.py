@@ -176,6 +176,8 @@ class PgxKnowledge:
     warfarin: WarfarinKnowledge | None = None
     gene_pairs: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Drug → the two genes of its two-gene CPIC recommendations (pypgx recommendation-table)."""
+    phenotype_terms: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Gene → the CPIC phenotype terms used for it (diplotype table and score equations)."""
 
     def sites_of_interest(self, build: str) -> frozenset[tuple[str, int]]:
         """(chrom 'chrN', pos) of every definition position on `build` (GRCh38 or GRCh37)."""
@@ -195,12 +197,6 @@ class PgxKnowledge:
             if low <= score < high or (low == high == score):
                 return phenotype
         return None
-
-    def phenotypes_of(self, gene: str) -> frozenset[str]:
-        """The CPIC phenotype terms used for `gene` (diplotype table and score equations)."""
-        terms = {p for (g, _), p in self.diplotype_phenotype.items() if g == gene}
-        terms |= {p for p, _, _ in self.equations.get(gene, [])}
-        return frozenset(terms)
 
 
 def _float(text: str) -> float | None:
@@ -262,6 +258,63 @@ def _rule(raw: Mapping[str, Any], where: str) -> CuratedRule:
     return rule
 
 
+def _variant_genes(raw: Mapping[str, Any]) -> dict[str, VariantGene]:
+    genes: dict[str, VariantGene] = {}
+    try:
+        for gene, entry in raw["genes"].items():
+            results = tuple(str(r) for r in entry["results"])
+            functions = entry.get("functions")
+            if len(results) != 3 or (functions is not None and len(functions) != 2):
+                raise ValueError("results needs 3 entries (0, 1, 2 copies) and functions 2")
+            genes[gene] = VariantGene(
+                gene=gene,
+                rsid=str(entry["rsid"]),
+                results=(results[0], results[1], results[2]),
+                functions=(str(functions[0]), str(functions[1])) if functions else None,
+                pharmcat_names=bool(entry.get("pharmcat_names", False)),
+                note=str(entry["note"]),
+            )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise KnowledgeBaseError(f"variant_genes.yaml: invalid entry ({exc})") from exc
+    return genes
+
+
+def _warfarin(raw: Mapping[str, Any]) -> WarfarinKnowledge:
+    """The label table as (CYP2C9 diplotype, VKORC1 result) → mg/day, checked for shape."""
+    try:
+        table = raw["label_table"]
+        columns = [str(c) for c in table["columns"]]
+        doses: dict[tuple[str, str], str] = {}
+        for row, values in table["rows"].items():
+            if len(values) != len(columns):
+                raise ValueError(f"row {row!r} has {len(values)} values for {len(columns)} columns")
+            for column, value in zip(columns, values, strict=True):
+                doses[(column, str(row))] = str(value)
+        return WarfarinKnowledge(
+            doses=doses,
+            usual_dose=str(table["usual"]),
+            slow_to_maximal_effect=frozenset(str(d) for d in table["slow_to_maximal_effect"]),
+            african_ancestry_alleles=tuple(str(a) for a in raw["african_ancestry_alleles"]),
+            statements={str(k): " ".join(str(v).split()) for k, v in raw["statements"].items()},
+            cpic_citation=Citation(**raw["citations"]["cpic"]),
+            label_citation=Citation(**raw["citations"]["label"]),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise KnowledgeBaseError(f"warfarin.yaml: invalid content ({exc})") from exc
+
+
+def _phenotype_terms(
+    diplotype_phenotype: Mapping[tuple[str, str], str],
+    equations: Mapping[str, list[tuple[str, float, float]]],
+) -> dict[str, frozenset[str]]:
+    terms: dict[str, set[str]] = {}
+    for (gene, _), phenotype in diplotype_phenotype.items():
+        terms.setdefault(gene, set()).add(phenotype)
+    for gene, rows in equations.items():
+        terms.setdefault(gene, set()).update(p for p, _, _ in rows)
+    return {gene: frozenset(values) for gene, values in terms.items()}
+
+
 def _load_yaml(name: str) -> Any:
     text = resources.files("integrome.knowledge").joinpath("data", "pgx", name).read_text(encoding="utf-8")
     return yaml.safe_load(text)
@@ -315,13 +368,14 @@ def _load(extra_dir: Path | None) -> PgxKnowledge:
     overlay = _load_yaml("recommendations.yaml")
     rules = [_rule(raw, f"recommendations.yaml: rule {i + 1}") for i, raw in enumerate(overlay["rules"])]
     inhibitors = _load_yaml("inhibitors.yaml")
+    equations = _equations(read_csv_rows(data / "equation-table.csv"))
     return PgxKnowledge(
         definitions=definitions,
         allele_function=allele_function,
         allele_activity=allele_activity,
         diplotype_phenotype=diplotype_phenotype,
         score_genes=score_genes,
-        equations=_equations(read_csv_rows(data / "equation-table.csv")),
+        equations=equations,
         recommendations=recommendations,
         two_gene_recommendations=two_gene,
         cpic=cpic,
@@ -330,6 +384,11 @@ def _load(extra_dir: Path | None) -> PgxKnowledge:
         inhibitor_citation=Citation(**inhibitors["citation"]),
         version=f"pgx-overlay {overlay['reviewed']}",
         sources=sources,
+        moderate_inhibitors={g: frozenset(d) for g, d in inhibitors.get("moderate", {}).items()},
+        variant_genes=_variant_genes(_load_yaml("variant_genes.yaml")),
+        warfarin=_warfarin(_load_yaml("warfarin.yaml")),
+        gene_pairs={drug: (g1, g2) for (drug, g1, _, g2, _) in two_gene},
+        phenotype_terms=_phenotype_terms(diplotype_phenotype, equations),
     )
 
 

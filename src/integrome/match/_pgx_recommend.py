@@ -1,77 +1,38 @@
 """CPIC recommendations for the patient's phenotypes: drug alerts, pre-emptive list, test needs.
 
 Curated rules (`knowledge/data/pgx/recommendations.yaml`) give severity, strength, alternatives and
-our own summary; for other CPIC pairs pypgx's recommendation table is quoted in the rationale with
-a generic summary. Severity: critical where CPIC says avoid (ineffective or toxic), warning for a
-dose or drug change, info when standard dosing applies.
+our own summary. Warfarin is decided from CYP2C9, VKORC1 and CYP4F2 together (`_pgx_warfarin`),
+and drugs with two-gene CPIC tables from both genes (`_pgx_combined`). For other CPIC pairs the
+pypgx recommendation text is condensed into the summary and quoted whole in the rationale
+(`_pgx_text`). Every gene of a current or planned drug's CPIC guideline (level A/B) that the
+inputs did not assess yields a test recommendation.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
-from integrome.knowledge.pgx import CpicDrug, CuratedRule, PgxKnowledge
+from integrome.knowledge.pgx import OUTSIDE_CALL_GENES, CpicDrug, CuratedRule, PgxKnowledge
+from integrome.match._pgx_combined import combined_insight
 from integrome.match._pgx_phenotype import INDETERMINATE
+from integrome.match._pgx_state import GeneState, gene_rationale, guideline_citations
+from integrome.match._pgx_text import classify, condense, is_standard
+from integrome.match._pgx_warfarin import WARFARIN, warfarin_insight
 from integrome.model import Citation, Insight
-from integrome.model.common import Severity
 
 __all__ = ["GeneState", "recommend"]
 
-_STANDARD = re.compile(
-    r"^(based on genotype, there is no indication to change"
-    r"|initiate (therapy|\w+) with (recommended|standard)"
-    r"|if considering \w+, use at standard dose|use \w+ per standard dosing|use \w+ label[- ]recommended"
-    r"|no reason to avoid|prescribe desired starting dose|there is no need to avoid|no action is needed"
-    r"|initiate standard starting daily dose\. consider increasing)",
-    re.IGNORECASE,
-)
 _NORMAL = frozenset({"Normal Metabolizer", "Normal Function", "Negative", "Normal", "Favorable Response"})
-_CRITICAL = (
-    "avoid use",
-    "avoid codeine",
-    "avoid tramadol",
-    "contraindicated",
-    "not recommended",
-    "do not use",
-)
 _PGX_LEVELS = frozenset({"A", "A/B", "B"})
 
 
-@dataclass
-class GeneState:
-    """One gene's phenotype for matching, and what the PgxResult will report."""
-
-    gene: str
-    assessed: bool
-    diplotype: str | None = None
-    phenotype: str = INDETERMINATE
-    activity_score: float | None = None
-    alternatives: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    source: str | None = None
-    note: str | None = None
-    functional_phenotype: str | None = None
-    functional_score: float | None = None
-    inhibitors: list[str] = field(default_factory=list)
-    hla_positive: frozenset[str] = frozenset()
-    hla_tested: frozenset[str] = frozenset()
-
-    @property
-    def used_phenotype(self) -> str:
-        return self.functional_phenotype or self.phenotype
-
-    @property
-    def used_score(self) -> float | None:
-        return self.functional_score if self.functional_phenotype else self.activity_score
-
-
 def _drug_genes(kb: PgxKnowledge, drug: str) -> dict[str, CpicDrug | None]:
+    """Genes of the drug's CPIC level A/B guidance: callable here, typed by an outside assay, or with
+    a published guideline (MT-RNR1, CFTR) — each needs a result or a test recommendation."""
     genes: dict[str, CpicDrug | None] = {}
     for row in kb.genes_for_drug(drug):
         if row.level in _PGX_LEVELS and (
-            row.gene in kb.definitions or row.gene in ("CYP2D6", "HLA-A", "HLA-B")
+            row.gene in kb.definitions or row.gene in OUTSIDE_CALL_GENES or row.pmids
         ):
             genes[row.gene] = row
     for rule in kb.rules:
@@ -92,30 +53,6 @@ def _rule_for(kb: PgxKnowledge, drug: str, state: GeneState) -> CuratedRule | No
     return None
 
 
-def _citations(cpic: CpicDrug | None, rule: CuratedRule | None) -> list[Citation]:
-    if rule is not None and rule.citations:
-        return list(rule.citations)
-    if cpic is not None and (cpic.pmids or cpic.guideline_url):
-        return [cpic.citation()]
-    return []
-
-
-def _rationale(state: GeneState) -> list[str]:
-    lines = []
-    called = f"{state.gene} {state.diplotype or 'result'} ({state.source or 'input'}) → {state.phenotype}"
-    if state.activity_score is not None:
-        called += f", activity score {state.activity_score:g}"
-    lines.append(called)
-    if state.functional_phenotype:
-        lines.append(
-            f"phenoconversion: {', '.join(state.inhibitors)} (strong {state.gene} inhibitor, FDA table) "
-            f"makes the functional phenotype {state.functional_phenotype}; the recommendation uses it"
-        )
-    if state.note:
-        lines.append(state.note)
-    return lines
-
-
 def _title(drug: str, state: GeneState, headline: str) -> str:
     if state.hla_positive:
         what = " ".join(f"{state.gene}{a} positive" for a in sorted(state.hla_positive))
@@ -124,24 +61,16 @@ def _title(drug: str, state: GeneState, headline: str) -> str:
     return f"{drug.capitalize()}: {what} — {headline}"
 
 
-def _is_standard(text: str) -> bool:
-    return _STANDARD.match(text) is not None
-
-
-def _generic(text: str) -> tuple[Severity, str]:
-    lowered = text.lower()
-    if any(word in lowered for word in _CRITICAL):
-        return "critical", "avoid per CPIC"
-    return "warning", "dose or drug change per CPIC"
-
-
 def _drug_insight(kb: PgxKnowledge, drug: str, state: GeneState, cpic: CpicDrug | None) -> Insight | None:
     rule = _rule_for(kb, drug, state)
-    citations = _citations(cpic, rule)
+    citations = guideline_citations(cpic, rule)
     if state.functional_phenotype:
         citations.append(kb.inhibitor_citation)
     level = f"CPIC {cpic.level}" if cpic is not None and cpic.pmids else None
-    rationale = _rationale(state)
+    rationale = gene_rationale(state)
+    text = kb.recommendations.get((drug, state.gene, state.used_phenotype))
+    if text is not None:
+        rationale.append(f"CPIC recommendation (pypgx table): {text}")
     if rule is not None:
         if not citations:
             return None
@@ -159,25 +88,21 @@ def _drug_insight(kb: PgxKnowledge, drug: str, state: GeneState, cpic: CpicDrug 
             rationale=rationale,
             citations=citations,
         )
-    text = kb.recommendations.get((drug, state.gene, state.used_phenotype))
     if text is None or not citations:
         return None
-    if _is_standard(text):
-        severity: Severity = "info"
-        headline = "no genotype-based change"
-    else:
-        severity, headline = _generic(text)
-    summary = f"CPIC: {headline} for {state.gene} {state.used_phenotype.lower()}; see rationale."
+    severity, headline = classify(text)
+    if severity == "warning" and state.used_phenotype in _NORMAL:
+        severity, headline = "info", "see the CPIC recommendation"
     return Insight(
         id="pending",
         kind="contraindication" if severity == "critical" else "pgx",
         title=_title(drug, state, headline),
-        summary=summary[:140],
+        summary=condense(text),
         severity=severity,
         genes=[state.gene],
         drugs=[drug],
         evidence_level=level,
-        rationale=[*rationale, f"CPIC recommendation (pypgx table): {text}"],
+        rationale=rationale,
         citations=citations,
     )
 
@@ -198,6 +123,14 @@ def _test_insight(gene: str, drugs: list[str], citations: list[Citation]) -> Ins
     )
 
 
+def _actionable(kb: PgxKnowledge, drug: str, state: GeneState) -> tuple[bool, CuratedRule | None]:
+    rule = _rule_for(kb, drug, state)
+    if rule is not None:
+        return rule.severity != "info", rule
+    text = kb.recommendations.get((drug, state.gene, state.used_phenotype))
+    return text is not None and not is_standard(text), None
+
+
 def _preemptive(kb: PgxKnowledge, state: GeneState, exclude: set[str]) -> Insight | None:
     """One info insight per gene: other CPIC level A/B drugs whose use this phenotype changes."""
     affected: list[str] = []
@@ -208,14 +141,10 @@ def _preemptive(kb: PgxKnowledge, state: GeneState, exclude: set[str]) -> Insigh
         for row in rows:
             if row.gene != state.gene or row.level not in _PGX_LEVELS:
                 continue
-            rule = _rule_for(kb, drug, state)
-            text = kb.recommendations.get((drug, state.gene, state.used_phenotype))
-            actionable = (rule is not None and rule.severity != "info") or (
-                rule is None and text is not None and not _is_standard(text)
-            )
+            actionable, rule = _actionable(kb, drug, state)
             if actionable:
                 affected.append(drug)
-                for citation in _citations(row, rule):
+                for citation in guideline_citations(row, rule):
                     citations[citation.id] = citation
     if not affected or not citations:
         return None
@@ -246,6 +175,28 @@ def _preemptive(kb: PgxKnowledge, state: GeneState, exclude: set[str]) -> Insigh
     )
 
 
+def _insights_for_drug(
+    kb: PgxKnowledge, drug: str, genes: Mapping[str, CpicDrug | None], states: Mapping[str, GeneState]
+) -> list[Insight]:
+    """Multi-gene drugs get one insight from all their genes; others one insight per assessed gene."""
+    if drug == WARFARIN:
+        insight = warfarin_insight(kb, states, genes)
+        return [insight] if insight is not None else []
+    assessed = [states[g] for g in sorted(genes) if g in states and states[g].assessed]
+    pair = kb.gene_pairs.get(drug)
+    if pair is not None and not any(_rule_for(kb, drug, state) for state in assessed):
+        insight = combined_insight(kb, drug, pair, states, genes)
+        return [insight] if insight is not None else []
+    insights: list[Insight] = []
+    for state in assessed:
+        if state.phenotype == INDETERMINATE and not state.hla_tested:
+            continue
+        insight = _drug_insight(kb, drug, state, genes.get(state.gene))
+        if insight is not None:
+            insights.append(insight)
+    return insights
+
+
 def recommend(
     kb: PgxKnowledge, states: Mapping[str, GeneState], considered: Iterable[str]
 ) -> tuple[list[Insight], list[str]]:
@@ -255,7 +206,8 @@ def recommend(
     untested: dict[str, tuple[list[str], list[Citation]]] = {}
     considered_set = set(considered)
     for drug in sorted(considered_set):
-        for gene, cpic in sorted(_drug_genes(kb, drug).items()):
+        genes = _drug_genes(kb, drug)
+        for gene, cpic in sorted(genes.items()):
             if gene not in needed:
                 needed.append(gene)
             state = states.get(gene)
@@ -263,15 +215,10 @@ def recommend(
                 drugs, citations = untested.setdefault(gene, ([], []))
                 drugs.append(drug)
                 rule = next((r for r in kb.rules if drug in r.drugs and r.gene == gene), None)
-                for citation in _citations(cpic, rule):
+                for citation in guideline_citations(cpic, rule):
                     if citation not in citations:
                         citations.append(citation)
-                continue
-            if state.phenotype == INDETERMINATE and not state.hla_tested:
-                continue
-            insight = _drug_insight(kb, drug, state, cpic)
-            if insight is not None:
-                insights.append(insight)
+        insights.extend(_insights_for_drug(kb, drug, genes, states))
     for gene, (drugs, citations) in sorted(untested.items()):
         if citations:
             insights.append(_test_insight(gene, drugs, citations))

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Final, Literal
 
-from integrome.insights.explain import describe_finding
 from integrome.match._alterations import biomarker_key, finding_matches, protein_change
 from integrome.model import (
     Alteration,
@@ -531,6 +530,9 @@ def _genomic_leaf(uid: int, c: GenomicCriterion) -> Leaf:
 
 
 def _provenance(finding: Finding) -> str:
+    # Imported here: integrome.insights imports the matchers, so a module-level import would cycle.
+    from integrome.insights.explain import describe_finding
+
     text = describe_finding(finding)
     return f"{text}, {finding.provenance}" if finding.provenance else text
 

@@ -17,6 +17,7 @@ from integrome.match._pgx_call import Candidate, GeneCall, call_gene
 from integrome.match._pgx_phenotype import (
     HLA_RISK_ALLELES,
     INDETERMINATE,
+    display_diplotype,
     phenoconvert,
     phenotype_of,
     phenotype_of_diplotype,
@@ -99,6 +100,12 @@ def call_pgx(sites: Iterable[SiteGenotype], kb: PgxKnowledge) -> dict[str, tuple
 def _state_from_call(kb: PgxKnowledge, gene: str, call: GeneCall) -> GeneState:
     if not call.assessed:
         return GeneState(gene=gene, assessed=False, missing=call.missing_positions, source="vcf")
+    state = _called_state(kb, gene, call)
+    state.not_assessable = list(call.not_assessable) if call.missing_positions else []
+    return state
+
+
+def _called_state(kb: PgxKnowledge, gene: str, call: GeneCall) -> GeneState:
     top = call.top
     note_parts: list[str] = []
     if call.partial_calls:
@@ -140,10 +147,11 @@ def _state_from_call(kb: PgxKnowledge, gene: str, call: GeneCall) -> GeneState:
     if call.not_assessable and call.missing_positions:
         shown = ", ".join(call.not_assessable[:8]) + (" …" if len(call.not_assessable) > 8 else "")
         note_parts.append(f"alleles not assessable (positions missing): {shown}")
+    note_parts.extend(_variant_note(kb, gene, phenotype))
     return GeneState(
         gene=gene,
         assessed=True,
-        diplotype=top[0].name,
+        diplotype=display_diplotype(kb, gene, top[0]),
         phenotype=phenotype,
         activity_score=score,
         alternatives=[c.name for c in call.candidates[1:]],
@@ -151,6 +159,19 @@ def _state_from_call(kb: PgxKnowledge, gene: str, call: GeneCall) -> GeneState:
         source="vcf",
         note="; ".join(note_parts) or None,
     )
+
+
+def _variant_note(kb: PgxKnowledge, gene: str, result: str) -> list[str]:
+    """Why a genotype-result gene (VKORC1, CYP4F2) has no metabolizer phenotype, and allele function."""
+    variant = kb.variant_genes.get(gene)
+    if variant is None or result not in variant.results:
+        return []
+    note = variant.note
+    if variant.functions is not None:
+        copies = variant.results.index(result)
+        functions = [variant.functions[0]] * (2 - copies) + [variant.functions[1]] * copies
+        note += f"; allele function: {' / '.join(functions).lower()}"
+    return [note]
 
 
 def _prefer_fully_assessed(top: list[Candidate]) -> list[Candidate]:
@@ -209,6 +230,7 @@ def _state_from_outside(kb: PgxKnowledge, gene: str, calls: list[GenotypeCall]) 
     if call.activity_score is not None:
         score = call.activity_score
         phenotype = kb.phenotype_for_score(gene, score) or phenotype
+    note = f"outside call ({call.provenance})" if call.provenance else "outside call"
     return GeneState(
         gene=gene,
         assessed=True,
@@ -216,7 +238,7 @@ def _state_from_outside(kb: PgxKnowledge, gene: str, calls: list[GenotypeCall]) 
         phenotype=phenotype,
         activity_score=score,
         source=source,
-        note=f"outside call ({call.provenance})" if call.provenance else "outside call",
+        note="; ".join([note, *_variant_note(kb, gene, phenotype)]),
     )
 
 
@@ -263,7 +285,10 @@ def match_pgx(profile: PatientProfile, kb: HasPgx) -> PgxMatch:
             continue
         converted = phenoconvert(knowledge, state.gene, state.phenotype, state.activity_score, active)
         if converted is not None:
-            state.functional_phenotype, state.functional_score, state.inhibitors = converted
+            state.functional_phenotype = converted.phenotype
+            state.functional_score = converted.score
+            state.inhibitors = converted.inhibitors
+            state.inhibitor_strength = converted.strength
     match = PgxMatch()
     insights, needed = recommend(knowledge, states, considered)
     match.insights = insights

@@ -11,11 +11,12 @@ is not failure: a gene no input tested leaves a criterion unknown, never "not me
   path (something ties the trial to this patient); a failed path also needs a molecular criterion met.
 - Closed trials and suspended arms are left out unless `include_closed` is set.
 
-Speed: trials are compiled once per store into an index from the patient facts that can satisfy a
-"hook" criterion (OncoTree code or ancestor, gene with a finding, tested gene, biomarker) to arms;
-a patient evaluates only the arms that one of its facts points to, plus the few arms that could be
-met without any hook (e.g. age-only trials). Results are ranked eligible first, then by the number of
-molecular criteria met. Pure: values in, values out (the date for ages is passed in).
+Speed: trials are compiled once per store (equal criteria shared, truth values memoized per
+patient) and indexed: an arm that requires a tumor type is filed under those OncoTree codes, other
+arms under their "hook" criteria (gene with a finding, tested gene, biomarker), so a patient
+evaluates only the arms its facts point to, plus the few that need no hook (age-only trials).
+Reasons are worded only for the trials reported. Results are ranked eligible first, then by the
+number of molecular criteria met. Pure: values in, values out (the date for ages is passed in).
 """
 
 from __future__ import annotations

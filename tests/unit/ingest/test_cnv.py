@@ -71,7 +71,9 @@ def test_pcgr_grch37_segments_use_grch37_loci(shared_data: Path) -> None:
 
 
 def test_moalmanac_called_cna_maps_deletion_to_deep_deletion(shared_data: Path) -> None:
-    calls = _calls(shared_data / "moalmanac-examples" / "input" / "example_patient.capture.somatic.called.cna.txt")
+    calls = _calls(
+        shared_data / "moalmanac-examples" / "input" / "example_patient.capture.somatic.called.cna.txt"
+    )
     assert calls["CDK4"].call == "amplification"
     assert calls["CDKN2A"].call == "deep_deletion"
     assert "BLM" not in calls  # 'Wild type' is not an alteration
@@ -86,8 +88,10 @@ def test_moalmanac_annotated_segments_report_gains_only_for_genes_of_interest(sh
 
 
 def test_cnvkit_bins_take_the_median_so_one_noisy_bin_is_not_a_deletion(tmp_path: Path) -> None:
-    rows = "".join(f"chr10\t{87863113 + i * 1000}\t{87863900 + i * 1000}\tPTEN\t{v}\t300\t1\n" for i, v in
-                   enumerate([-0.05, 0.02, -2.5, 0.04, -0.01]))
+    rows = "".join(
+        f"chr10\t{87863113 + i * 1000}\t{87863900 + i * 1000}\tPTEN\t{v}\t300\t1\n"
+        for i, v in enumerate([-0.05, 0.02, -2.5, 0.04, -0.01])
+    )
     path = _write(tmp_path, "s.cnr", "chromosome\tstart\tend\tgene\tlog2\tdepth\tweight\n" + rows)
     assert "PTEN" not in _calls(path)
 
@@ -115,7 +119,11 @@ def test_purple_gene_copy_number_uses_min_for_deletion_and_max_for_amplification
 
 
 def test_cbioportal_discrete_cna_reads_gistic_values(tmp_path: Path) -> None:
-    path = _write(tmp_path, "data_CNA.txt", "Hugo_Symbol\tEntrez_Gene_Id\tS1\nMET\t4233\t2\nPTEN\t5728\t-2\nKRAS\t3845\t0\n")
+    path = _write(
+        tmp_path,
+        "data_CNA.txt",
+        "Hugo_Symbol\tEntrez_Gene_Id\tS1\nMET\t4233\t2\nPTEN\t5728\t-2\nKRAS\t3845\t0\n",
+    )
     assert detect_format(path) == "copy_number"
     calls = _calls(path)
     assert calls["MET"].call == "amplification"
@@ -123,7 +131,9 @@ def test_cbioportal_discrete_cna_reads_gistic_values(tmp_path: Path) -> None:
 
 
 def test_segments_without_gene_names_or_build_name_the_missing_build(tmp_path: Path) -> None:
-    path = _write(tmp_path, "tumor.seg", "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\nS\t7\t1\t2000\t10\t1.5\n")
+    path = _write(
+        tmp_path, "tumor.seg", "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\nS\t7\t1\t2000\t10\t1.5\n"
+    )
     with pytest.raises(UnsupportedBuildError, match=r"tumor.seg:line 2: .*--build"):
         read_copy_number(path)
 

@@ -23,7 +23,8 @@ _REFERENCE = ExpressionReference("cohort", {"ERBB2": (20.0, 25.0, 30.0, 35.0, 40
 def test_a_level_far_above_the_cohort_is_high() -> None:
     call, z, percentile, median = call_level(1133.0, "TPM", _REFERENCE.values["ERBB2"])
     assert call == "high"
-    assert z is not None and z >= 3
+    assert z is not None
+    assert z >= 3
     assert percentile == 100.0
     assert median == 28.0
 
@@ -80,7 +81,9 @@ def test_reference_matrix_is_read_per_gene(tmp_path: Path) -> None:
 
 def test_met_exon_13_to_15_junction_is_exon_14_skipping(tmp_path: Path) -> None:
     path = tmp_path / "junctions.tsv"
-    path.write_text("gene\tupstream_exon\tdownstream_exon\tjunction_reads\nMET\t13\t15\t42\nMET\t13\t14\t900\n")
+    path.write_text(
+        "gene\tupstream_exon\tdownstream_exon\tjunction_reads\nMET\t13\t15\t42\nMET\t13\t14\t900\n"
+    )
     assert detect_format(path) == "expression"
     (finding,) = read_expression(path).findings
     assert isinstance(finding, BiomarkerFinding)

@@ -62,7 +62,9 @@ def test_arriba_domains_and_frame_are_read(tmp_path: Path) -> None:
         "#gene1\tgene2\tstrand1(gene/fusion)\tstrand2(gene/fusion)\tbreakpoint1\tbreakpoint2\tsplit_reads1"
         "\tsplit_reads2\tdiscordant_mates\treading_frame\tretained_protein_domains\n"
     )
-    row = "EML4\tALK\t+/+\t-/+\t2:42295554\t2:29223528\t12\t8\t5\tin-frame\tWD40|Protein_kinase_domain(100%)\n"
+    row = (
+        "EML4\tALK\t+/+\t-/+\t2:42295554\t2:29223528\t12\t8\t5\tin-frame\tWD40|Protein_kinase_domain(100%)\n"
+    )
     path = tmp_path / "fusions.tsv"
     path.write_text(header + row)
     (alk,) = read_fusions(path).findings
@@ -74,7 +76,9 @@ def test_arriba_domains_and_frame_are_read(tmp_path: Path) -> None:
 
 def test_star_fusion_name_without_double_dash_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "star-fusion.fusion_predictions.tsv"
-    path.write_text("#FusionName\tJunctionReadCount\tSpanningFragCount\tLeftBreakpoint\tRightBreakpoint\nEML4-ALK\t3\t2\t2:1:+\t2:2:-\n")
+    path.write_text(
+        "#FusionName\tJunctionReadCount\tSpanningFragCount\tLeftBreakpoint\tRightBreakpoint\nEML4-ALK\t3\t2\t2:1:+\t2:2:-\n"
+    )
     with pytest.raises(InputError, match=r"line 2: #FusionName must look like GENE1--GENE2"):
         read_fusions(path)
 

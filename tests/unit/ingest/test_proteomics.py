@@ -15,8 +15,14 @@ from integrome.model import BiomarkerFinding
 
 @pytest.mark.parametrize(
     ("result", "status"),
-    [("3+", "positive"), ("2+", "equivocal"), ("2+, ISH amplified", "positive"), ("2+ ISH-", "low"),
-     ("1+", "low"), ("0", "negative")],
+    [
+        ("3+", "positive"),
+        ("2+", "equivocal"),
+        ("2+, ISH amplified", "positive"),
+        ("2+ ISH-", "low"),
+        ("1+", "low"),
+        ("0", "negative"),
+    ],
 )
 def test_her2_ihc_scores_follow_asco_cap_and_her2_low(result: str, status: str) -> None:
     assert grade_ihc("HER2", result).status == status
@@ -52,7 +58,9 @@ def test_loss_of_one_mmr_protein_is_deficient(tmp_path: Path) -> None:
 def test_all_four_mmr_proteins_intact_is_proficient(tmp_path: Path) -> None:
     path = tmp_path / "ihc.tsv"
     path.write_text("marker\tscore\nMLH1\tintact\nPMS2\tintact\nMSH2\tretained\nMSH6\tintact\n")
-    mmr = next(f for f in read_proteomics(path).findings if isinstance(f, BiomarkerFinding) and f.biomarker == "MMR")
+    mmr = next(
+        f for f in read_proteomics(path).findings if isinstance(f, BiomarkerFinding) and f.biomarker == "MMR"
+    )
     assert mmr.status == "negative"
 
 
@@ -60,7 +68,9 @@ def test_protein_abundance_outlier_against_reference(tmp_path: Path) -> None:
     path = tmp_path / "rppa.tsv"
     path.write_text("protein\tlog2_intensity\nERBB2\t9.5\nEGFR\t2.1\n")
     assert detect_format(path) == "proteomics"
-    reference = ExpressionReference("RPPA cohort", {"ERBB2": (1.0, 1.5, 2.0, 2.2, 1.8), "EGFR": (2.0, 2.2, 1.9)})
+    reference = ExpressionReference(
+        "RPPA cohort", {"ERBB2": (1.0, 1.5, 2.0, 2.2, 1.8), "EGFR": (2.0, 2.2, 1.9)}
+    )
     result = read_proteomics(path, ProteomicsOptions(reference=reference, genes=frozenset({"ERBB2", "EGFR"})))
     levels = {m.gene: m for m in result.expression}
     assert levels["ERBB2"].call == "high"

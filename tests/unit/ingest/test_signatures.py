@@ -11,13 +11,20 @@ from integrome.ingest.detect import detect_format
 from integrome.ingest.load import IngestOptions, load_inputs
 from integrome.ingest.maf import read_maf
 from integrome.ingest.signatures import bed_territory_mb, compute_tmb, read_signatures
-from integrome.model import BiomarkerFinding, VariantFinding
+from integrome.model import BiomarkerFinding, Origin, VariantFinding
 
 
-def _variant(pos: int, consequence: str | None, origin: str = "somatic") -> VariantFinding:
+def _variant(pos: int, consequence: str | None, origin: Origin = "somatic") -> VariantFinding:
     return VariantFinding(
-        id=f"v{pos}", source="vcf", origin=origin, chrom="chr1", pos=pos, ref="A", alt="T",  # type: ignore[arg-type]
-        build="GRCh38", consequence=consequence,
+        id=f"v{pos}",
+        source="vcf",
+        origin=origin,
+        chrom="chr1",
+        pos=pos,
+        ref="A",
+        alt="T",
+        build="GRCh38",
+        consequence=consequence,
     )
 
 
@@ -55,7 +62,10 @@ def test_moalmanac_example_tmb_matches_its_published_output(shared_data: Path) -
 
 def test_load_inputs_adds_a_computed_tmb_finding(shared_data: Path) -> None:
     folder = shared_data / "moalmanac-examples" / "input"
-    paths = [folder / "example_patient.capture.somatic.snvs.maf", folder / "example_patient.capture.somatic.indels.maf"]
+    paths = [
+        folder / "example_patient.capture.somatic.snvs.maf",
+        folder / "example_patient.capture.somatic.indels.maf",
+    ]
     profile = load_inputs(paths, IngestOptions(tmb_territory_mb=29.908096))
     (tmb,) = [f for f in profile.findings if isinstance(f, BiomarkerFinding) and f.biomarker == "TMB"]
     assert tmb.numeric == 6.82
@@ -76,7 +86,9 @@ def test_bad_bed_line_names_its_line(tmp_path: Path) -> None:
         bed_territory_mb(bed)
 
 
-@pytest.mark.parametrize(("score", "status"), [("12.5", "positive"), ("4.1", "equivocal"), ("0.8", "negative")])
+@pytest.mark.parametrize(
+    ("score", "status"), [("12.5", "positive"), ("4.1", "equivocal"), ("0.8", "negative")]
+)
 def test_msisensor_score_uses_msk_impact_cutoffs(tmp_path: Path, score: str, status: str) -> None:
     path = tmp_path / "tumor.msi"
     path.write_text(f"Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n2000\t100\t{score}\n")

@@ -82,7 +82,9 @@ def test_avapritinib_gist_approval_is_for_pdgfra_exon_18(kb: KnowledgeBase) -> N
         (r for r in kb.biomarkers if "avapritinib" in r.drugs),
         key=lambda r: r.alteration.type,
     )
-    assert [(r.gene, r.diseases, r.alteration.type, r.alteration.exons, r.alteration.values) for r in records] == [
+    assert [
+        (r.gene, r.diseases, r.alteration.type, r.alteration.exons, r.alteration.values) for r in records
+    ] == [
         ("PDGFRA", ["GIST"], "exon_mutation", [18], []),
         ("PDGFRA", ["GIST"], "protein_change", [], ["D842V"]),
     ]

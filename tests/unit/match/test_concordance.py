@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -29,14 +30,22 @@ def kb() -> KnowledgeBase:
     return load_knowledge_base()
 
 
-def _profile(findings: list[Finding], *, oncotree: str = "BRCA", levels: list[ExpressionMeasurement] | None = None,
-             cn_genes: list[str] | None = None) -> PatientProfile:
+def _profile(
+    findings: list[Finding],
+    *,
+    oncotree: str = "BRCA",
+    levels: list[ExpressionMeasurement] | None = None,
+    cn_genes: list[str] | None = None,
+) -> PatientProfile:
     inputs, coverage = [], []
     if cn_genes is not None:
         inputs.append(InputDocument(name="cn.tsv", format="copy_number", sha256="0" * 64, size=1))
         coverage.append(Coverage(input="cn.tsv", assay="table", genes=cn_genes))
     return PatientProfile(
-        patient=Patient(id="p1", diagnoses=[Diagnosis(system="oncotree", code=oncotree, display=oncotree, oncotree=oncotree)]),
+        patient=Patient(
+            id="p1",
+            diagnoses=[Diagnosis(system="oncotree", code=oncotree, display=oncotree, oncotree=oncotree)],
+        ),
         findings=findings,
         expression=levels or [],
         inputs=inputs,
@@ -44,14 +53,24 @@ def _profile(findings: list[Finding], *, oncotree: str = "BRCA", levels: list[Ex
     )
 
 
-def _her2(value: str, status: str) -> BiomarkerFinding:
-    return BiomarkerFinding(id="f1", source="table", biomarker="HER2", gene="ERBB2", method="IHC",
-                            scoring="IHC 0-3+", value=value, status=status, omics_layer="protein")  # type: ignore[arg-type]
+def _her2(value: str, status: Literal["positive", "equivocal", "low", "negative"]) -> BiomarkerFinding:
+    return BiomarkerFinding(
+        id="f1",
+        source="table",
+        biomarker="HER2",
+        gene="ERBB2",
+        method="IHC",
+        scoring="IHC 0-3+",
+        value=value,
+        status=status,
+        omics_layer="protein",
+    )
 
 
 def _erbb2_amp() -> CopyNumberFinding:
-    return CopyNumberFinding(id="f2", source="table", gene="ERBB2", call="amplification", copy_number=9,
-                             omics_layer="dna")
+    return CopyNumberFinding(
+        id="f2", source="table", gene="ERBB2", call="amplification", copy_number=9, omics_layer="dna"
+    )
 
 
 def _rna(gene: str, value: float, call: str) -> ExpressionMeasurement:
@@ -92,24 +111,46 @@ def test_her2_without_any_copy_number_assay_is_not_compared() -> None:
 
 
 def test_egfr_mutation_not_expressed_in_rna_is_flagged() -> None:
-    variant = VariantFinding(id="f1", source="vcf", origin="somatic", gene="EGFR", hgvs_p="p.Leu858Arg",
-                             consequence="missense_variant")
-    (item,) = assess_concordance(_profile([variant], oncotree="LUAD", levels=[_rna("EGFR", 0.3, "not_expressed")])).concordance
+    variant = VariantFinding(
+        id="f1",
+        source="vcf",
+        origin="somatic",
+        gene="EGFR",
+        hgvs_p="p.Leu858Arg",
+        consequence="missense_variant",
+    )
+    (item,) = assess_concordance(
+        _profile([variant], oncotree="LUAD", levels=[_rna("EGFR", 0.3, "not_expressed")])
+    ).concordance
     assert item.verdict == "discordant"
     assert "may not be transcribed" in item.note
 
 
 def test_fusion_seen_in_dna_and_rna_is_concordant() -> None:
-    rna = FusionFinding(id="f1", source="table", gene="ALK", partner="EML4", five_prime="EML4", three_prime="ALK",
-                        omics_layer="rna", caller="STAR-Fusion")
-    dna = FusionFinding(id="f2", source="vcf", gene="ALK", partner="EML4", omics_layer="dna", caller="VCF structural variant")
+    rna = FusionFinding(
+        id="f1",
+        source="table",
+        gene="ALK",
+        partner="EML4",
+        five_prime="EML4",
+        three_prime="ALK",
+        omics_layer="rna",
+        caller="STAR-Fusion",
+    )
+    dna = FusionFinding(
+        id="f2", source="vcf", gene="ALK", partner="EML4", omics_layer="dna", caller="VCF structural variant"
+    )
     (item,) = assess_concordance(_profile([rna, dna], oncotree="LUAD")).concordance
     assert item.verdict == "concordant"
 
 
 def test_msi_high_with_intact_mmr_is_discordant() -> None:
-    msi = BiomarkerFinding(id="f1", source="table", biomarker="MSI", method="NGS (MSIsensor)", value="MSI-H", status="positive")
-    mmr = BiomarkerFinding(id="f2", source="table", biomarker="MMR", method="IHC", value="proficient", status="negative")
+    msi = BiomarkerFinding(
+        id="f1", source="table", biomarker="MSI", method="NGS (MSIsensor)", value="MSI-H", status="positive"
+    )
+    mmr = BiomarkerFinding(
+        id="f2", source="table", biomarker="MMR", method="IHC", value="proficient", status="negative"
+    )
     (item,) = assess_concordance(_profile([msi, mmr], oncotree="COAD")).concordance
     assert item.verdict == "discordant"
 
@@ -137,39 +178,81 @@ def test_erbb2_amplification_matches_trastuzumab_with_cross_layer_support(kb: Kn
 
 
 def test_alk_fusion_from_rna_matches_alectinib(kb: KnowledgeBase) -> None:
-    fusion = FusionFinding(id="f1", source="table", gene="ALK", partner="EML4", five_prime="EML4", three_prime="ALK")
+    fusion = FusionFinding(
+        id="f1", source="table", gene="ALK", partner="EML4", five_prime="EML4", three_prime="ALK"
+    )
     assert "alectinib" in _therapies(_profile([fusion], oncotree="LUAD"), kb)
 
 
 def test_reverse_ntrk1_fusion_does_not_match_larotrectinib(kb: KnowledgeBase) -> None:
-    fusion = FusionFinding(id="f1", source="table", gene="NTRK1", partner="TPM3", five_prime="NTRK1",
-                           three_prime="TPM3", kinase_domain_retained=False)
+    fusion = FusionFinding(
+        id="f1",
+        source="table",
+        gene="NTRK1",
+        partner="TPM3",
+        five_prime="NTRK1",
+        three_prime="TPM3",
+        kinase_domain_retained=False,
+    )
     assert "larotrectinib" not in _therapies(_profile([fusion], oncotree="LUAD"), kb)
-    forward = fusion.model_copy(update={"five_prime": "TPM3", "three_prime": "NTRK1", "kinase_domain_retained": None})
+    forward = fusion.model_copy(
+        update={"five_prime": "TPM3", "three_prime": "NTRK1", "kinase_domain_retained": None}
+    )
     assert "larotrectinib" in _therapies(_profile([forward], oncotree="LUAD"), kb)
 
 
 def test_computed_tmb_high_matches_pembrolizumab(kb: KnowledgeBase) -> None:
-    tmb = BiomarkerFinding(id="f1", source="vcf", biomarker="TMB", method="computed", scoring="mut/Mb",
-                           value="14 mut/Mb", numeric=14.0, unit="mut/Mb", status="positive")
+    tmb = BiomarkerFinding(
+        id="f1",
+        source="vcf",
+        biomarker="TMB",
+        method="computed",
+        scoring="mut/Mb",
+        value="14 mut/Mb",
+        numeric=14.0,
+        unit="mut/Mb",
+        status="positive",
+    )
     assert "pembrolizumab" in _therapies(_profile([tmb], oncotree="LUAD"), kb)
 
 
 def test_dmmr_from_ihc_table_matches_pembrolizumab(kb: KnowledgeBase) -> None:
-    mmr = BiomarkerFinding(id="f1", source="table", biomarker="MMR", method="IHC", value="deficient (loss of MLH1)",
-                           status="positive")
+    mmr = BiomarkerFinding(
+        id="f1",
+        source="table",
+        biomarker="MMR",
+        method="IHC",
+        value="deficient (loss of MLH1)",
+        status="positive",
+    )
     assert "pembrolizumab" in _therapies(_profile([mmr], oncotree="COAD"), kb)
 
 
 def test_met_exon14_skipping_from_rna_junctions_matches_capmatinib(kb: KnowledgeBase) -> None:
-    skipping = BiomarkerFinding(id="f1", source="table", biomarker="MET exon 14 skipping", gene="MET",
-                                method="RNA junction reads", value="42 reads", status="positive", omics_layer="rna")
+    skipping = BiomarkerFinding(
+        id="f1",
+        source="table",
+        biomarker="MET exon 14 skipping",
+        gene="MET",
+        method="RNA junction reads",
+        value="42 reads",
+        status="positive",
+        omics_layer="rna",
+    )
     assert "capmatinib" in _therapies(_profile([skipping], oncotree="LUAD"), kb)
 
 
 def test_her2_low_ihc_matches_trastuzumab_deruxtecan(kb: KnowledgeBase) -> None:
-    her2 = BiomarkerFinding(id="f1", source="table", biomarker="HER2", gene="ERBB2", method="IHC",
-                            scoring="IHC 1+ or IHC 2+/ISH-", value="1+", status="low")
+    her2 = BiomarkerFinding(
+        id="f1",
+        source="table",
+        biomarker="HER2",
+        gene="ERBB2",
+        method="IHC",
+        scoring="IHC 1+ or IHC 2+/ISH-",
+        value="1+",
+        status="low",
+    )
     assert "trastuzumab deruxtecan" in _therapies(_profile([her2]), kb)
 
 
@@ -183,7 +266,11 @@ def test_pcgr_brca_multiomics_end_to_end(shared_data: Path) -> None:
 
     folder = shared_data / "pcgr-examples"
     analysis = run_analysis(
-        [folder / "T001-BRCA.grch38.cna.tsv", folder / "T001-BRCA.grch38.fusions.tsv", folder / "T001-BRCA.gene_expression.tsv.gz"],
+        [
+            folder / "T001-BRCA.grch38.cna.tsv",
+            folder / "T001-BRCA.grch38.fusions.tsv",
+            folder / "T001-BRCA.gene_expression.tsv.gz",
+        ],
         options=RunOptions(deterministic=True),
     )
     titles = {i.title for i in analysis.insights}

@@ -168,3 +168,93 @@ def test_results_are_sorted_by_gene(kb: _Kb) -> None:
     genes = [r.gene for r in result.results]
     assert genes == sorted(genes)
     assert {"CYP2C19", "UGT1A1"} <= set(genes)
+
+
+def test_tamoxifen_cyp2d6_poor_metabolizer_recommends_an_aromatase_inhibitor(kb: _Kb) -> None:
+    call = GenotypeCall(gene="CYP2D6", diplotype="*4/*4", source="outside_call")
+    result = match_pgx(profile([("tamoxifen", "planned")], calls=[call]), kb)
+    alert = next(i for i in result.insights if i.drugs == ["tamoxifen"])
+    assert (alert.severity, alert.classification) == ("warning", "strong")
+    assert "aromatase inhibitor" in alert.summary
+    assert alert.alternatives == ["anastrozole", "letrozole", "exemestane"]
+    assert alert.citations[0].id == "PMID:29385237"
+    assert any("ovarian function suppression" in line for line in alert.rationale)
+
+
+def test_tamoxifen_cyp2d6_activity_score_one_is_an_optional_alternative(kb: _Kb) -> None:
+    call = GenotypeCall(gene="CYP2D6", diplotype="*1/*4", source="outside_call")
+    result = match_pgx(profile([("tamoxifen", "planned")], calls=[call]), kb)
+    alert = next(i for i in result.insights if i.drugs == ["tamoxifen"])
+    assert alert.classification == "optional"
+    assert "40 mg/day" in alert.summary
+
+
+def test_uncurated_recommendation_summary_says_what_cpic_advises(kb: _Kb) -> None:
+    call = GenotypeCall(gene="CYP2D6", diplotype="*4/*4", source="outside_call")
+    result = match_pgx(profile([("paroxetine", "planned")], calls=[call]), kb)
+    alert = next(i for i in result.insights if i.drugs == ["paroxetine"])
+    assert alert.summary.startswith("CPIC: Select alternative drug not predominantly metabolized by CYP2D6")
+    assert "per CPIC" not in alert.title + alert.summary
+    assert "consider an alternative" in alert.title
+    assert any(line.endswith("titrate to response.") for line in alert.rationale)
+
+
+def test_moderate_inhibitor_lowers_cyp2d6_normal_metabolizer_one_step(kb: _Kb) -> None:
+    call = GenotypeCall(gene="CYP2D6", diplotype="*1/*1", source="outside_call")
+    result = match_pgx(profile([("duloxetine", "active"), ("tamoxifen", "planned")], calls=[call]), kb)
+    cyp = next(r for r in result.results if r.gene == "CYP2D6")
+    assert (cyp.phenotype, cyp.functional_phenotype) == ("Normal Metabolizer", "Intermediate Metabolizer")
+    alert = next(i for i in result.insights if i.drugs == ["tamoxifen"])
+    assert alert.severity == "warning"
+    assert any("duloxetine (moderate CYP2D6 inhibitor" in line for line in alert.rationale)
+    assert any(c.source == "FDA" for c in alert.citations)
+
+
+def test_moderate_inhibitor_leaves_a_poor_metabolizer_unchanged(kb: _Kb) -> None:
+    call = GenotypeCall(gene="CYP2D6", diplotype="*4/*4", source="outside_call")
+    result = match_pgx(profile([("mirabegron", "active"), ("codeine", "planned")], calls=[call]), kb)
+    assert next(r for r in result.results if r.gene == "CYP2D6").functional_phenotype is None
+
+
+def test_strong_inhibitor_wins_over_a_moderate_one(kb: _Kb) -> None:
+    call = GenotypeCall(gene="CYP2D6", diplotype="*1/*1", source="outside_call")
+    meds = [("duloxetine", "active"), ("paroxetine", "active"), ("codeine", "planned")]
+    result = match_pgx(profile(meds, calls=[call]), kb)
+    assert next(r for r in result.results if r.gene == "CYP2D6").functional_phenotype == "Poor Metabolizer"
+
+
+def test_moderate_inhibitor_that_is_only_planned_does_not_phenoconvert(kb: _Kb) -> None:
+    call = GenotypeCall(gene="CYP2D6", diplotype="*1/*1", source="outside_call")
+    result = match_pgx(profile([("duloxetine", "planned"), ("tamoxifen", "planned")], calls=[call]), kb)
+    assert next(r for r in result.results if r.gene == "CYP2D6").functional_phenotype is None
+
+
+def test_tricyclic_recommendation_uses_cyp2c19_and_cyp2d6_together(kb: _Kb) -> None:
+    sites = [
+        SiteGenotype(chrom="chr10", pos=94781859, ref="G", alleles=["A", "A"]),
+        SiteGenotype(chrom="chr10", pos=94775367, ref="A", alleles=["G", "G"]),
+    ]
+    call = GenotypeCall(gene="CYP2D6", diplotype="*1/*1", source="outside_call")
+    result = match_pgx(profile([("amitriptyline", "planned")], sites, [call]), kb)
+    alerts = [i for i in result.insights if i.drugs == ["amitriptyline"]]
+    assert len(alerts) == 1
+    assert alerts[0].genes == ["CYP2C19", "CYP2D6"]
+    assert alerts[0].summary.startswith("CPIC: Avoid amitriptyline use.")
+    assert alerts[0].severity == "warning"
+
+
+def test_two_gene_drug_with_one_gene_untested_uses_cpic_missing_result_advice(kb: _Kb) -> None:
+    result = match_pgx(profile([("amitriptyline", "planned")], cyp2c19_panel(("C", "C"))), kb)
+    alert = next(i for i in result.insights if i.drugs == ["amitriptyline"] and i.kind == "pgx")
+    assert alert.genes == ["CYP2C19"]
+    assert any("CYP2D6 not assessed" in line for line in alert.rationale)
+    test = next(i for i in result.insights if i.kind == "test_recommendation")
+    assert test.tests == ["CYP2D6 genotyping"]
+
+
+def test_guideline_gene_without_a_caller_still_gets_a_test_recommendation(kb: _Kb) -> None:
+    result = match_pgx(profile([("gentamicin", "planned")]), kb)
+    test = next(i for i in result.insights if i.kind == "test_recommendation")
+    assert test.tests == ["MT-RNR1 genotyping"]
+    assert test.citations[0].id == "PMID:34032273"
+    assert next(r for r in result.results if r.gene == "MT-RNR1").phenotype == "Not assessed"

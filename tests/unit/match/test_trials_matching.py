@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import pytest
 
 from integrome.knowledge.trials import TrialStore, example_trials
+from integrome.match._trial_criteria import patient_facts
 from integrome.match.trials import TrialMatchConfig, compile_trials, match_trials
 from integrome.model import (
     BiomarkerFinding,
@@ -22,6 +24,7 @@ from integrome.model import (
     Trial,
     VariantFinding,
 )
+from integrome.normalize.diseases import oncotree
 
 AS_OF = "2026-01-01"
 KRAS_G12C = VariantFinding(
@@ -31,22 +34,20 @@ EGFR_L858R = VariantFinding(id="f2", source="vcf", gene="EGFR", hgvs_p="p.Leu858
 
 
 def _profile(
-    findings: list[Finding] = (),  # type: ignore[assignment]
+    findings: Sequence[Finding] = (),
     *,
-    oncotree: str | None = "LUAD",
+    tumor: str | None = "LUAD",
     birth_date: str | None = "1961-04-02",
-    sex: str = "female",
+    sex: Literal["female", "male", "other", "unknown"] = "female",
     covered: list[str] | None = None,
-    medications: list[Medication] = (),  # type: ignore[assignment]
+    medications: Sequence[Medication] = (),
 ) -> PatientProfile:
-    diagnoses = (
-        [Diagnosis(system="oncotree", code=oncotree, display=oncotree, oncotree=oncotree)] if oncotree else []
-    )
+    diagnoses = [Diagnosis(system="oncotree", code=tumor, display=tumor, oncotree=tumor)] if tumor else []
     coverage = [Coverage(input="panel.vcf", assay="vcf", genes=covered)] if covered is not None else []
     return PatientProfile(
         patient=Patient(
             id="p1", sex=sex, birth_date=birth_date, diagnoses=diagnoses, medications=list(medications)
-        ),  # type: ignore[arg-type]
+        ),
         findings=list(findings),
         coverage=coverage,
     )
@@ -122,11 +123,11 @@ def test_variant_reported_only_in_notes_needs_tissue_confirmation() -> None:
 
 
 def test_other_tumor_type_is_never_a_near_miss() -> None:
-    assert _verdicts(_profile([KRAS_G12C], oncotree="BRCA"), _store(_kras_nsclc())) == {}
+    assert _verdicts(_profile([KRAS_G12C], tumor="BRCA"), _store(_kras_nsclc())) == {}
 
 
 def test_descendant_tumor_types_meet_a_diagnosis_criterion() -> None:
-    assert _verdicts(_profile([KRAS_G12C], oncotree="LUSC"), _store(_kras_nsclc())) == {"T-1": "eligible"}
+    assert _verdicts(_profile([KRAS_G12C], tumor="LUSC"), _store(_kras_nsclc())) == {"T-1": "eligible"}
 
 
 def test_one_failed_criterion_with_a_molecular_match_is_a_near_miss() -> None:
@@ -145,7 +146,7 @@ def test_partial_birth_date_near_a_cut_off_leaves_age_unknown() -> None:
 
 
 def test_without_a_coded_tumor_type_the_diagnosis_is_unknown() -> None:
-    result = match_trials(_profile([KRAS_G12C], oncotree=None), _store(_kras_nsclc()), as_of=AS_OF)
+    result = match_trials(_profile([KRAS_G12C], tumor=None), _store(_kras_nsclc()), as_of=AS_OF)
     [insight] = result.insights
     assert (
         "Unknown: tumor type Non-Small Cell Lung Cancer (NSCLC) (the patient's tumor type is not coded)"
@@ -163,9 +164,9 @@ def _wildtype_crc() -> Trial:
 
 
 def test_wild_type_needs_the_gene_tested() -> None:
-    tested = _profile([], oncotree="COAD", covered=["KRAS"])
-    untested = _profile([], oncotree="COAD", covered=["NRAS"])
-    mutant = _profile([KRAS_G12C], oncotree="COAD", covered=["KRAS"])
+    tested = _profile([], tumor="COAD", covered=["KRAS"])
+    untested = _profile([], tumor="COAD", covered=["NRAS"])
+    mutant = _profile([KRAS_G12C], tumor="COAD", covered=["KRAS"])
     assert _verdicts(tested, _store(_wildtype_crc())) == {"T-1": "eligible"}
     assert _verdicts(untested, _store(_wildtype_crc())) == {"T-1": "near_miss"}
     assert _verdicts(mutant, _store(_wildtype_crc())) == {}
@@ -220,8 +221,8 @@ def test_her2_low_meets_a_her2_negative_criterion() -> None:
     )
     low = BiomarkerFinding(id="b1", source="fhir", biomarker="HER2", value="1+", status="low")
     positive = BiomarkerFinding(id="b2", source="fhir", biomarker="HER2", value="3+", status="positive")
-    assert _verdicts(_profile([low], oncotree="IDC"), _store(trial)) == {"T-1": "eligible"}
-    assert _verdicts(_profile([positive], oncotree="IDC"), _store(trial)) == {}
+    assert _verdicts(_profile([low], tumor="IDC"), _store(trial)) == {"T-1": "eligible"}
+    assert _verdicts(_profile([positive], tumor="IDC"), _store(trial)) == {}
 
 
 @pytest.mark.parametrize(("value", "verdict"), [(12.0, "eligible"), (10.0, "eligible"), (9.5, None)])
@@ -310,9 +311,6 @@ def test_index_skips_arms_that_cannot_concern_the_patient() -> None:
     )
     adult_only = _trial({"age": ">=18"}, trial_id="T-AGE")
     compiled = compile_trials([_kras_nsclc(), breast, adult_only])
-    from integrome.match._trial_criteria import patient_facts
-    from integrome.normalize.diseases import oncotree
-
     facts = patient_facts(_profile([KRAS_G12C]), ["LUAD"], oncotree(), AS_OF)
     assert sorted(arm.trial.id for arm in compiled.candidates(facts)) == ["T-1", "T-AGE"]
 

@@ -54,6 +54,16 @@ def test_secondary_neoplasm_codes_map_to_nothing_even_with_text() -> None:
     assert map_codings([(ICD, "C78.00")], "Metastatic adenocarcinoma of lung") is None
 
 
+def test_unspecified_primary_maps_to_cancer_of_unknown_primary_a_solid_tumor() -> None:
+    assert map_diagnosis(ICD, "C80.1", "Malignant (primary) neoplasm, unspecified") == "CUP"
+    assert map_diagnosis(ICD, "C80.0", None) == "CUP"
+    assert oncotree().is_solid("CUP")
+
+
+def test_malignancy_of_a_transplanted_organ_is_not_cancer_of_unknown_primary() -> None:
+    assert map_diagnosis(ICD, "C80.2", "Malignant neoplasm associated with transplanted organ") is None
+
+
 def test_non_neoplasm_codes_map_to_nothing() -> None:
     assert map_diagnosis(ICD, "F33.1", "Major depressive disorder, recurrent, moderate") is None
     assert map_codings([(SNOMED, "370143000"), (ICD, "F33.1")], "Major depressive disorder") is None

@@ -74,7 +74,12 @@ def run_user_is_stored_and_found_by_name(repository: Repository) -> None:
     with repository.transaction() as tx:
         found = tx.get_user("bob")
         names = [user.name for user in tx.list_users()]
-    assert (found.id, found.role, found.password_hash, found.active) == (created.id, "clinician", "hash-b", True)
+    assert (found.id, found.role, found.password_hash, found.active) == (
+        created.id,
+        "clinician",
+        "hash-b",
+        True,
+    )
     assert names == ["alice", "bob"]
 
 
@@ -208,11 +213,17 @@ def run_error_inside_transaction_keeps_nothing(repository: Repository) -> None:
     class Boom(Exception):
         pass
 
-    with pytest.raises(Boom), repository.transaction() as tx:
-        tx.add_user("ann", "clinician", "h")
-        tx.add_analysis(new_analysis())
-        tx.append_audit(AuditEvent(actor="ann", role="clinician", action="analysis.create", outcome="success"))
-        raise Boom
+    def write_then_fail() -> None:
+        with repository.transaction() as tx:
+            tx.add_user("ann", "clinician", "h")
+            tx.add_analysis(new_analysis())
+            tx.append_audit(
+                AuditEvent(actor="ann", role="clinician", action="analysis.create", outcome="success")
+            )
+            raise Boom
+
+    with pytest.raises(Boom):
+        write_then_fail()
     with repository.transaction() as tx:
         assert tx.list_users() == []
         assert tx.list_analyses(AnalysisQuery()).total == 0
@@ -266,7 +277,11 @@ def run_unknown_job_is_not_found(repository: Repository) -> None:
 
 def run_audit_events_are_listed_newest_first_and_filtered(repository: Repository) -> None:
     with repository.transaction() as tx:
-        for action, patient in (("analysis.create", "pt-1"), ("analysis.read", "pt-2"), ("analysis.read", "pt-1")):
+        for action, patient in (
+            ("analysis.create", "pt-1"),
+            ("analysis.read", "pt-2"),
+            ("analysis.read", "pt-1"),
+        ):
             tx.append_audit(
                 AuditEvent(
                     actor="ann",

@@ -9,11 +9,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
+from tests.unit.storage import contract
 
 from integrome.storage import Repository, create_repository, downgrade, upgrade
 from integrome.storage.models import Base
 from integrome.storage.sql import SqlRepository
-from tests.unit.storage import contract
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from tests.unit.storage import contract
 
 from integrome.errors import ConfigError, StorageError
 from integrome.storage import Repository, create_repository, downgrade, upgrade
 from integrome.storage.models import Base
 from integrome.storage.sql import SqlRepository
-from tests.unit.storage import contract
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -55,7 +55,9 @@ def _tables(path: Path) -> set[str]:
 
 def test_migrations_go_down_to_nothing_and_up_again(tmp_path: Path, url: str) -> None:
     upgrade(url)
-    assert {"users", "patients", "analyses", "audit_log", "jobs", "cds_feedback"} <= _tables(tmp_path / "integrome.db")
+    assert {"users", "patients", "analyses", "audit_log", "jobs", "cds_feedback"} <= _tables(
+        tmp_path / "integrome.db"
+    )
     downgrade(url, "base")
     assert _tables(tmp_path / "integrome.db") == {"alembic_version"}
     upgrade(url)

@@ -8,13 +8,14 @@ read, write and refusal is written to the audit log.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
 
 from integrome.api.audit import record, record_refusal
 from integrome.api.auth import Principal
@@ -30,7 +31,7 @@ from integrome.api.dependencies import (
 from integrome.api.jobs import JobRunner, ProgressReporter
 from integrome.api.problems import problem_responses
 from integrome.api.routers.jobs import JobOut, job_out
-from integrome.api.service import RunRequest, changes_between, rerun_analysis, run_and_store
+from integrome.api.service import RunRequest, changes_between, precheck, rerun_analysis, run_and_store
 from integrome.api.uploads import MAX_FILES, receive_upload
 from integrome.errors import IntegromeError, NotFoundError
 from integrome.model import Analysis, Build, Origin
@@ -42,11 +43,25 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1/analyses", tags=["analyses"])
 
 ANALYSIS_ID = r"^an-[0-9a-f]{16}$"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T")
 AnalysisId = Annotated[str, Path(pattern=ANALYSIS_ID, description="analysis id (an- + 16 hex)")]
 Clinical = Annotated[Principal, Depends(require_roles("clinician", audit_action="analysis.access"))]
 Blobs = Annotated[BlobStore, Depends(get_blobs)]
 PseudonymKey = Annotated[bytes, Depends(get_pseudonym_key)]
 Jobs = Annotated[JobRunner, Depends(get_jobs)]
+
+BUNDLE_TYPES = (
+    "document",
+    "message",
+    "transaction",
+    "transaction-response",
+    "batch",
+    "batch-response",
+    "history",
+    "searchset",
+    "collection",
+)
+"""FHIR R4 Bundle.type value set (http://hl7.org/fhir/R4/valueset-bundle-type.html)."""
 
 _BODY = {
     "requestBody": {
@@ -56,8 +71,25 @@ _BODY = {
                 "schema": {
                     "type": "object",
                     "description": "a FHIR R4 Bundle (Patient, Condition, Observation, MedicationStatement)",
-                    "required": ["resourceType"],
-                    "properties": {"resourceType": {"type": "string", "enum": ["Bundle"]}},
+                    "required": ["resourceType", "type"],
+                    "properties": {
+                        "resourceType": {"type": "string", "enum": ["Bundle"]},
+                        "type": {"type": "string", "enum": list(BUNDLE_TYPES)},
+                        "entry": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "fullUrl": {"type": "string"},
+                                    "resource": {
+                                        "type": "object",
+                                        "required": ["resourceType"],
+                                        "properties": {"resourceType": {"type": "string"}},
+                                    },
+                                },
+                            },
+                        },
+                    },
                 }
             },
             "multipart/form-data": {
@@ -124,6 +156,14 @@ class AnalysisPage(BaseModel):
     total: int
     offset: int
     limit: int
+
+
+def _iso_8601(value: object) -> object:
+    """Only ISO 8601 text: pydantic would also read '100' as a Unix timestamp, which the
+    documented `date-time` format does not allow."""
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError("expected an ISO 8601 date-time with time zone, e.g. 2026-11-25T00:00:00Z")
+    return value
 
 
 def _out(record_: AnalysisRecord, changes: ChangesOut | None = None) -> AnalysisOut:
@@ -210,6 +250,11 @@ async def create_analysis(
     ip = client_ip(request)
     paths = [f.path for f in upload.files]
     if run_async or upload.total_bytes > settings.async_upload_bytes:
+        try:
+            await run_in_threadpool(precheck, paths)
+        except BaseException:
+            upload.discard()
+            raise
         job = jobs.create(principal.user_id)
 
         def work(progress: ProgressReporter) -> str:
@@ -264,15 +309,16 @@ def list_analyses(
     ] = None,
     gene: Annotated[str | None, Query(max_length=50, description="HGNC symbol, e.g. EGFR")] = None,
     drug: Annotated[str | None, Query(max_length=100, description="lowercase generic drug name")] = None,
-    created_from: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
-    created_to: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
+    created_from: Annotated[
+        AwareDatetime | None, BeforeValidator(_iso_8601), Query(description="created at or after (ISO 8601)")
+    ] = None,
+    created_to: Annotated[
+        AwareDatetime | None, BeforeValidator(_iso_8601), Query(description="created before (ISO 8601)")
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AnalysisPage:
     """Analyses the caller may see, newest first; filters combine with AND."""
-    for name, moment in (("created_from", created_from), ("created_to", created_to)):
-        if moment is not None and moment.tzinfo is None:
-            raise HTTPException(422, f"{name}: give a time zone (e.g. 2026-11-25T00:00:00Z)")
     query = AnalysisQuery(
         visible_to=None if principal.role == "admin" else principal.user_id,
         patient_id=patient_id,

@@ -99,7 +99,7 @@ def list_users(
 
 
 @router.post(
-    "/users", status_code=201, response_model=UserOut, responses=problem_responses(401, 403, 409, 422)
+    "/users", status_code=201, response_model=UserOut, responses=problem_responses(400, 401, 403, 409, 422)
 )
 def add_user(
     request: Request,

@@ -78,7 +78,20 @@ def catalog_tests(settings: AppSettings, _caller: Caller) -> list[CatalogEntryOu
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": {"type": "object", "description": "integrome.catalog/1"}},
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "description": "integrome.catalog/1 (format: knowledge/data/catalog/README.md)",
+                        "required": ["schema", "version", "name", "providers", "tests"],
+                        "properties": {
+                            "schema": {"type": "string", "enum": ["integrome.catalog/1"]},
+                            "version": {"type": "string", "minLength": 1},
+                            "name": {"type": "string", "minLength": 1},
+                            "providers": {"type": "array", "minItems": 1, "items": {"type": "object"}},
+                            "tests": {"type": "array", "minItems": 1, "items": {"type": "object"}},
+                        },
+                    }
+                },
                 "application/yaml": {"schema": {"type": "string", "description": "integrome.catalog/1"}},
             },
         }
@@ -117,7 +130,7 @@ async def publish_catalog(
         try:
             imported = await run_in_threadpool(import_catalog, source, settings.kb_path)
         except KnowledgeBaseError as exc:
-            raise HTTPException(422, " ".join(str(exc).replace(str(folder), "").split())) from exc
+            raise HTTPException(422, " ".join(str(exc).replace(f"{folder}/", "").split())) from exc
     kb = load_knowledge_base(extra_dir=settings.kb_path)
     with repository.transaction() as tx:
         record(tx, principal, "catalog.publish", client_ip=client_ip(request))

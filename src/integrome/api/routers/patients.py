@@ -50,7 +50,7 @@ class AuditEntry(BaseModel):
     "/patients/{patient_id}/assignments",
     status_code=201,
     response_model=AssignmentOut,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(400, 401, 403, 404, 422),
 )
 def assign(
     request: Request,
