@@ -50,5 +50,7 @@ class IngestResult:
     phenotypes: list[Coding] = field(default_factory=list)
     coverage: list[Coverage] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    structural_records: int = 0
+    """VCF records with symbolic or breakend ALT alleles left for the structural-variant reader."""
     segments: list[CopyNumberSegment] = field(default_factory=list)
     expression: list[ExpressionMeasurement] = field(default_factory=list)

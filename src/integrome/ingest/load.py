@@ -75,7 +75,7 @@ def read_input(path: Path, options: IngestOptions) -> IngestResult:
         if report is not None and vcf_options.progress is None:
             vcf_options = replace(vcf_options, progress=lambda count: report(name, count))
         result = read_vcf(path, vcf_options)
-        if any("symbolic or breakend ALT" in warning for warning in result.warnings):
+        if result.structural_records:
             _add_structural_variants(path, result)
         return result
     if kind == "maf":

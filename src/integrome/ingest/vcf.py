@@ -317,6 +317,7 @@ def _result(
         sites=collector.sites,
         coverage=[Coverage(input=name, assay="vcf", origin=ctx.origin, genes=genes, build=ctx.build)],
         warnings=warnings,
+        structural_records=collector.symbolic,
     )
 
 
