@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ExternalIssuer", "Settings", "default_data_dir", "get_settings"]
+__all__ = ["CdsClient", "ExternalIssuer", "Settings", "default_data_dir", "get_settings"]
 
 
 def default_data_dir() -> Path:
@@ -29,6 +30,42 @@ class ExternalIssuer(BaseModel):
     audience: str | None = Field(default=None, description="expected `aud`; None = the local audience")
     algorithms: list[str] = ["RS256", "RS384", "RS512", "ES256", "ES384"]
     role_claim: str = Field(default="integrome_role", description="claim naming the integrome role")
+
+
+_CDS_ALGORITHMS = frozenset({"ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
+
+
+class CdsClient(BaseModel):
+    """An EHR allowed to call the CDS Hooks services (CDS Hooks 2.0, "Trusting CDS Clients").
+
+    Given as JSON in `INTEGROME_CDS_CLIENTS`, e.g. `[{"issuer": "https://ehr.example.org",
+    "jwks_url": "https://ehr.example.org/.well-known/jwks.json"}]`. The spec forbids `none` and
+    symmetric (HMAC) algorithms and recommends ES384 and RS384; ES256/RS256 can be allowed here.
+    """
+
+    issuer: str = Field(min_length=1, description="the `iss` of the EHR's JWTs")
+    jwks_url: str | None = Field(
+        default=None,
+        description="https:// URL (or local path) of the EHR's JWK Set; a token's `jku` must equal it",
+    )
+    jwks: dict[str, Any] | None = Field(default=None, description="the EHR's JWK Set, agreed out of band")
+    algorithms: list[str] = ["ES384", "RS384"]
+    fhir_servers: list[str] = Field(
+        default=[],
+        description="FHIR base URLs this service may call with the EHR's `fhirAuthorization` token",
+    )
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> CdsClient:
+        if (self.jwks_url is None) == (self.jwks is None):
+            raise ValueError(f"CDS client {self.issuer!r}: give exactly one of jwks_url and jwks")
+        unsupported = sorted(set(self.algorithms) - _CDS_ALGORITHMS)
+        if unsupported or not self.algorithms:
+            raise ValueError(
+                f"CDS client {self.issuer!r}: algorithms must be asymmetric JWS algorithms "
+                f"({', '.join(sorted(_CDS_ALGORITHMS))}); found {', '.join(unsupported) or 'none'}"
+            )
+        return self
 
 
 class Settings(BaseSettings):
@@ -61,6 +98,11 @@ class Settings(BaseSettings):
     job_workers: int = Field(default=2, ge=1)
     """Threads per server process that run background analyses."""
     log_level: str = "INFO"
+    cds_clients: list[CdsClient] = []
+    """EHRs whose signed JWTs the CDS Hooks endpoints accept; none configured = every call is refused."""
+    cds_base_url: str | None = None
+    """Public base URL of this server (https://cds.example.org). A CDS Hooks JWT's `aud` must be this
+    plus /cds-services[/{id}]; None = the URL the request arrived at."""
 
     def resolved_database_url(self) -> str:
         """`database_url`, or the SQLite file in `data_dir` (the folder is created when missing)."""

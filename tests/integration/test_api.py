@@ -52,6 +52,7 @@ def test_openapi_documents_every_endpoint(api: Api) -> None:
         "/api/v1/analyses/{analysis_id}",
         "/api/v1/analyses/{analysis_id}.html",
         "/api/v1/analyses/{analysis_id}.pdf",
+        "/api/v1/analyses/{analysis_id}/fhir",
         "/api/v1/analyses/{analysis_id}/rerun",
         "/api/v1/jobs/{job_id}",
         "/api/v1/cohort",
@@ -139,6 +140,17 @@ def test_pdf_report_is_served_for_a_stored_analysis(api: Api) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_fhir_report_is_a_genomics_reporting_bundle(api: Api) -> None:
+    analysis_id = api.post_files([DEMO / "bundle.json", DEMO / "tumor.vcf"]).json()["id"]
+    response = api.client.get(f"/api/v1/analyses/{analysis_id}/fhir", headers=api.auth("ann"))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/fhir+json"
+    bundle = response.json()
+    assert bundle["resourceType"] == "Bundle"
+    kinds = {entry["resource"]["resourceType"] for entry in bundle["entry"]}
+    assert {"DiagnosticReport", "Observation"} <= kinds
 
 
 def test_unknown_analysis_is_404_problem(api: Api) -> None:

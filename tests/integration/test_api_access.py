@@ -163,12 +163,13 @@ def test_researcher_cannot_read_identified_reports(api: Api, analysis_id: str) -
         ("GET", f"/api/v1/analyses/{analysis_id}"),
         ("GET", f"/api/v1/analyses/{analysis_id}.html"),
         ("GET", f"/api/v1/analyses/{analysis_id}.pdf"),
+        ("GET", f"/api/v1/analyses/{analysis_id}/fhir"),
         ("POST", f"/api/v1/analyses/{analysis_id}/rerun"),
     ):
         assert api.client.request(method, path, headers=headers).status_code == 403, path
     assert api.post_bundle("res").status_code == 403
     denied = [e for e in _audit(api, actor="res") if e["outcome"] == "denied"]
-    assert len(denied) == 6
+    assert len(denied) == 7
 
 
 def test_researcher_cohort_rows_carry_no_identifiers(api: Api, analysis_id: str) -> None:

@@ -38,7 +38,13 @@ def test_shared_acceptance_cases_pass_the_official_checker(shared_acceptance: Pa
     for case in sorted(p for p in (shared_acceptance / "cases").iterdir() if p.is_dir()):
         (results / f"{case.name}.json").write_text(json.dumps(_analyze(case)))
     run = subprocess.run(
-        [sys.executable, str(shared_acceptance / "check.py"), "--all", str(shared_acceptance / "cases"), str(results)],
+        [
+            sys.executable,
+            str(shared_acceptance / "check.py"),
+            "--all",
+            str(shared_acceptance / "cases"),
+            str(results),
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -37,6 +37,9 @@ __all__ = [
 ]
 
 _SECRET_FILE = "jwt-secret"
+_ASYMMETRIC = ("RS", "PS", "ES", "EdDSA")
+"""External issuers sign with private keys we only verify; a shared-secret (HS*) or unsigned
+(none) token from outside could be forged by anyone who learns the secret (RFC 8725 section 3.1)."""
 _MIN_SECRET_BYTES = 32
 _hasher: PasswordHash | None = None
 
@@ -134,6 +137,12 @@ class Authenticator:
         for external in settings.trusted_issuers:
             if external.issuer == self.issuer:
                 raise ConfigError(f"trusted issuer {external.issuer!r} has the local issuer's name")
+            unsafe = [a for a in external.algorithms if not a.startswith(_ASYMMETRIC)]
+            if unsafe:
+                raise ConfigError(
+                    f"trusted issuer {external.issuer!r}: only public-key algorithms are accepted, "
+                    f"not {unsafe}"
+                )
             self._external[external.issuer] = external
             self._external_keys[external.issuer] = JwksSource(external.jwks_url)
 

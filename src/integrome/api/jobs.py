@@ -111,7 +111,7 @@ class JobRunner:
         return report
 
     def wait(self, job_id: str, timeout: float | None = None) -> None:
-        """Block until the job's work is done in this process (tests, graceful shutdown)."""
+        """Block until the job's work is done, when this process runs it (else return at once)."""
         with self._lock:
             future = self._futures.get(job_id)
         if future is not None:

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from integrome.errors import (
     ConfigError,
+    DeliveryError,
     InputError,
     IntegromeError,
     KnowledgeBaseError,
@@ -137,6 +138,9 @@ def _integrome_error(_request: Request, exc: Exception) -> JSONResponse:
         return problem_response(503, f"the server's knowledge base is unusable: {message}")
     if isinstance(exc, ConfigError):
         return problem_response(400, message)
+    if isinstance(exc, DeliveryError):
+        log.error("report rendering failed", extra={"error_type": type(exc).__name__})
+        return problem_response(500, f"the report could not be rendered: {message}")
     return problem_response(422, message)
 
 

@@ -12,6 +12,7 @@ from integrome.normalize.diseases import (
     SOLID,
     OncoTree,
     OncoTreeNode,
+    disease_synonyms,
     doid_to_oncotree,
     map_codings,
     map_diagnosis,
@@ -19,7 +20,14 @@ from integrome.normalize.diseases import (
     oncotree,
     oncotree_from_text,
 )
-from integrome.normalize.drugs import Drug, canonical_drug, drug_classes, drugs_in_class, find_drugs
+from integrome.normalize.drugs import (
+    Drug,
+    canonical_drug,
+    drug_classes,
+    drug_names,
+    drugs_in_class,
+    find_drugs,
+)
 from integrome.normalize.genes import (
     GeneRecord,
     GeneTable,
@@ -59,8 +67,10 @@ __all__ = [
     "canonical_drug",
     "canonical_gene",
     "consequence_category",
+    "disease_synonyms",
     "doid_to_oncotree",
     "drug_classes",
+    "drug_names",
     "drugs_in_class",
     "find_drugs",
     "gene_by_hgnc_id",

@@ -32,6 +32,7 @@ __all__ = [
     "doid_to_oncotree",
     "map_codings",
     "map_diagnosis",
+    "disease_synonyms",
     "map_icd10_to_label",
     "oncotree",
     "oncotree_from_text",
@@ -225,6 +226,13 @@ def _refine(code: str, tokens: tuple[str, ...]) -> str:
 
 
 @cache
+def disease_synonyms() -> dict[str, str]:
+    """Curated free-text tumour names beyond the OncoTree node names → OncoTree code, as written
+    ("non small cell lung cancer" → NSCLC, "GIST" → GIST). Shared, do not modify the result."""
+    return {row["synonym"]: row["oncotree"] for row in read_packaged_tsv("disease_synonyms.tsv")}
+
+
+@cache
 def _phrases() -> dict[str, list[tuple[tuple[str, ...], str]]]:
     """Free-text phrases by first word: curated synonyms plus unambiguous OncoTree node names."""
     tree = oncotree()
@@ -235,8 +243,8 @@ def _phrases() -> dict[str, list[tuple[tuple[str, ...], str]]]:
             continue
         claims.setdefault(_tokens(node.name), set()).add(code)
     phrases = {words: next(iter(codes)) for words, codes in claims.items() if len(codes) == 1 and words}
-    for row in read_packaged_tsv("disease_synonyms.tsv"):
-        phrases[_tokens(row["synonym"])] = row["oncotree"]
+    for synonym, code in disease_synonyms().items():
+        phrases[_tokens(synonym)] = code
     index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for words, code in phrases.items():
         index.setdefault(words[0], []).append((words, code))

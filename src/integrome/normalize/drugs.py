@@ -15,7 +15,7 @@ from functools import cache
 
 from integrome.normalize._data import read_packaged_tsv, split_multi
 
-__all__ = ["Drug", "canonical_drug", "drug_classes", "drugs_in_class", "find_drugs"]
+__all__ = ["Drug", "canonical_drug", "drug_classes", "drug_names", "drugs_in_class", "find_drugs"]
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,22 @@ def canonical_drug(text: str | None = None, rxnorm: str | None = None) -> Drug |
         if direct:
             return drugs[0]
     return None
+
+
+@cache
+def drug_names() -> tuple[str, ...]:
+    """Every name the drug tables hold, as written: generic names, brands, synonyms, regimens and
+    combination products with their aliases, sorted.
+
+    Each is kept only if `find_drugs` resolves it, so a vocabulary built from this list (the
+    clinical-notes rules) can never name a drug that normalization does not know.
+    """
+    names: set[str] = set()
+    for row in read_packaged_tsv("drugs.tsv"):
+        names.update([row["name"], *split_multi(row["brands"]), *split_multi(row["synonyms"])])
+    for row in read_packaged_tsv("drug_combinations.tsv"):
+        names.update([row["name"], *split_multi(row["aliases"])])
+    return tuple(sorted(name for name in names if name.strip() and find_drugs(name)))
 
 
 def drug_classes(name: str) -> tuple[str, ...]:

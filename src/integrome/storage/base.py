@@ -229,6 +229,11 @@ class Transaction(ABC):
         """The patient with this pseudonym; `NotFoundError` when there is none."""
 
     @abstractmethod
+    def find_patient(self, source_key: str) -> PatientRecord | None:
+        """The patient whose record id hashes to `source_key`, or None. CDS Hooks calls name the
+        patient by the EHR's own id, never by our pseudonym, so this is how they find the analyses."""
+
+    @abstractmethod
     def assign_patient(self, patient_id: str, user_id: int) -> None:
         """Give a clinician access to a patient; assigning twice is a no-op. `NotFoundError` for
         an unknown patient or user."""

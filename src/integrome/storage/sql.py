@@ -165,6 +165,10 @@ class SqlTransaction(Transaction):
             raise NotFoundError(f"no patient {patient_id}")
         return _patient(row)
 
+    def find_patient(self, source_key: str) -> PatientRecord | None:
+        row = self.session.scalar(select(PatientRow).where(PatientRow.source_key == source_key))
+        return _patient(row) if row is not None else None
+
     def assign_patient(self, patient_id: str, user_id: int) -> None:
         if self.session.get(PatientRow, patient_id) is None:
             raise NotFoundError(f"no patient {patient_id}")

@@ -1,4 +1,5 @@
-"""`/api/v1/analyses`: create (FHIR Bundle JSON or multipart files), list, read, reports, re-run.
+"""`/api/v1/analyses`: create (FHIR Bundle JSON or multipart files), list, read, reports (HTML, PDF,
+FHIR Genomics Reporting), re-run.
 
 Access (issue 7): clinicians see analyses they created and those of patients they created or are
 assigned to; admins see all; researchers and labs get 403 here (researchers use `/cohort`).
@@ -388,6 +389,28 @@ def analysis_pdf(
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{found.id}.pdf"'},
     )
+
+
+@router.get(
+    "/{analysis_id}/fhir",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "HL7 Genomics Reporting Bundle (FHIR R4)",
+            "content": {"application/fhir+json": {"schema": {"type": "object"}}},
+        },
+        **problem_responses(401, 403, 404, 422),
+    },
+)
+def analysis_fhir(
+    request: Request, analysis_id: AnalysisId, repository: Repo, principal: Clinical
+) -> Response:
+    """The analysis as an HL7 Genomics Reporting FHIR Bundle, for an EHR to file."""
+    from integrome.deliver import render_fhir_bundle
+
+    found = _read(request, repository, principal, analysis_id, "analysis.read.fhir")
+    bundle = render_fhir_bundle(Analysis.model_validate_json(found.analysis_json))
+    return Response(bundle, media_type="application/fhir+json")
 
 
 @router.get("/{analysis_id}", response_model=AnalysisOut, responses=problem_responses(401, 403, 404, 422))
