@@ -30,9 +30,9 @@ from integrome.ingest._notes_vocab import (
     disease_abbreviations,
     disease_phrases,
     disease_qualifiers,
-    drug_phrases,
     gene_names,
 )
+from integrome.normalize.drugs import drug_names
 
 if TYPE_CHECKING:
     from medspacy.context import ConTextRule
@@ -531,7 +531,7 @@ def target_rules(tokenize: Tokenize) -> list[TargetRule]:
         for phrase in (*disease_phrases(), *NON_ONCOLOGY_DIAGNOSES)
         if " " in phrase.strip() or (len(phrase) > 4 and phrase.lower() not in abbreviations)
     )
-    rules.extend(TargetRule(name, DRUG) for name in drug_phrases())
+    rules.extend(TargetRule(name, DRUG) for name in drug_names())
     add(VARIANT, "gene protein change", _variant_patterns(genes))
     add(UNCERTAIN_VARIANT, "variant of uncertain significance", _uncertain_patterns(genes))
     add(EXON, "gene exon alteration", _exon_patterns(genes))

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
 
-from integrome.normalize.diseases import oncotree
-from integrome.normalize.drugs import find_drugs
+from integrome.normalize.diseases import disease_synonyms, oncotree
 from integrome.normalize.genes import canonical_gene, load_packaged_genes
 
 __all__ = [
@@ -29,7 +27,6 @@ __all__ = [
     "disease_abbreviations",
     "disease_phrases",
     "disease_qualifiers",
-    "drug_phrases",
     "gene_names",
 ]
 
@@ -127,47 +124,19 @@ def gene_names() -> dict[str, str]:
     return names
 
 
-def _package_rows(module: str, name: str) -> list[dict[str, str]]:
-    """Rows of a packaged `normalize/data` table (UTF-8 TSV, `#` comments, header line)."""
-    text = resources.files(module).joinpath("data", name).read_text(encoding="utf-8")
-    lines = [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
-    header, body = lines[0], lines[1:]
-    return [dict(zip(header, row, strict=False)) for row in body]
-
-
-@cache
-def drug_phrases() -> tuple[str, ...]:
-    """Every drug name, brand, synonym, regimen and combination product `normalize.drugs` resolves.
-
-    The names are read from the drug tables `normalize.drugs` ships; each is kept only if
-    `find_drugs` resolves it, so the rules can never name a drug normalization does not know.
-    """
-    phrases: set[str] = set()
-    for row in _package_rows("integrome.normalize", "drugs.tsv"):
-        phrases.update([row["name"], *row["brands"].split("|"), *row["synonyms"].split("|")])
-    for row in _package_rows("integrome.normalize", "drug_combinations.tsv"):
-        phrases.update([row["name"], *row["aliases"].split("|")])
-    return tuple(sorted(p for p in phrases if p.strip() and find_drugs(p)))
-
-
-@cache
-def _disease_synonyms() -> frozenset[str]:
-    return frozenset(row["synonym"] for row in _package_rows("integrome.normalize", "disease_synonyms.tsv"))
-
-
 @cache
 def disease_phrases() -> tuple[str, ...]:
     """OncoTree node names and the curated tumour synonyms `normalize.diseases` maps from text."""
     tree = oncotree()
     names = {tree.name(code) for code in tree.codes if tree.level(code) >= 2}
-    return tuple(sorted(names | _disease_synonyms()))
+    return tuple(sorted(names | disease_synonyms().keys()))
 
 
 @cache
 def disease_abbreviations() -> frozenset[str]:
     """Single-word tumour abbreviations among the synonyms (nsclc, gist, mcrc, tnbc), lowercase."""
     return frozenset(
-        s.lower() for s in _disease_synonyms() if re.fullmatch(r"[a-z]{2,6}", s) and not s.endswith("oma")
+        s.lower() for s in disease_synonyms() if re.fullmatch(r"[a-z]{2,6}", s) and not s.endswith("oma")
     )
 
 
