@@ -136,7 +136,8 @@ def _pgx_problems(expected: Mapping[str, Any], pgx: Iterable[Mapping[str, Any]])
             if _alleles(entry.get("diplotype")) not in [_alleles(a) for a in accepted]:
                 problems.append(f"pgx {gene}: diplotype {entry.get('diplotype')!r}, expected {accepted}")
     if "phenotype" in expected:
-        accepted = expected["phenotype"] if isinstance(expected["phenotype"], list) else [expected["phenotype"]]
+        wanted = expected["phenotype"]
+        accepted = wanted if isinstance(wanted, list) else [wanted]
 
         def norm(p: object) -> str:
             return re.sub(r"[\s_\-]+", " ", _clean(p))

@@ -130,3 +130,19 @@ def test_database_failure_while_storing_removes_the_raw_inputs_it_added(api: Api
     assert response.status_code == 503
     inputs = api.settings.data_dir / "inputs"
     assert not [p for p in inputs.rglob("*") if p.is_file()]
+
+
+def test_upload_scratch_left_by_a_crash_is_removed_at_startup(tmp_path: Path) -> None:
+    import os
+    import time
+
+    scratch = tmp_path / "uploads"
+    stale, fresh = scratch / "upload-old", scratch / "upload-new"
+    for folder in (stale, fresh):
+        folder.mkdir(parents=True)
+        (folder / "tumor.vcf").write_text("##fileformat=VCFv4.2\n")
+    day_ago = time.time() - 25 * 3600
+    os.utime(stale, (day_ago, day_ago))
+    with running_api(tmp_path):
+        assert not stale.exists()
+        assert fresh.exists()

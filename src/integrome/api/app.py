@@ -23,6 +23,7 @@ from integrome.api.logs import configure_logging
 from integrome.api.problems import install_problem_handlers
 from integrome.api.routers import analyses, auth, cohort, health, jobs, kb, patients
 from integrome.api.service import load_pseudonym_key
+from integrome.api.uploads import remove_stale
 from integrome.settings import Settings
 from integrome.storage import create_repository
 from integrome.storage.blobs import BlobStore
@@ -34,8 +35,8 @@ log = logging.getLogger("integrome.api")
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
     """A ready app: database opened (and migrated unless `migrate=False`), signing key loaded,
-    background job pool started. Its lifespan fails orphaned jobs at start-up and stops the
-    pool at shutdown."""
+    background job pool started. Its lifespan fails orphaned jobs and removes stale upload
+    scratch folders at start-up, and stops the pool at shutdown."""
     settings = settings or Settings()
     if settings.kb_path is not None:
         settings.kb_path.mkdir(parents=True, exist_ok=True)
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runner.recover_orphans()
+        remove_stale(settings.data_dir / "uploads", time.time())
         try:
             yield
         finally:

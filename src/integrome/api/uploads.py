@@ -22,11 +22,22 @@ from fastapi import HTTPException, Request
 
 from integrome.api.problems import PayloadTooLargeError
 
-__all__ = ["JSON_TYPES", "MAX_FILES", "Upload", "UploadedFile", "receive_upload"]
+__all__ = [
+    "JSON_TYPES",
+    "MAX_FILES",
+    "STALE_AFTER",
+    "Upload",
+    "UploadedFile",
+    "receive_upload",
+    "remove_stale",
+]
 
 JSON_TYPES = ("application/json", "application/fhir+json")
 MAX_FILES = 20
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+STALE_AFTER = 24 * 3600
+"""Seconds after which a scratch folder is left over from a crash: raw patient files must not
+linger, and no request or job runs this long."""
 
 
 @dataclass(frozen=True)
@@ -217,3 +228,16 @@ class _MultipartState:
         if self.sink is not None:
             self.sink.handle.close()
             self.sink = None
+
+
+def remove_stale(scratch: Path, now: float, older_than: float = STALE_AFTER) -> int:
+    """Delete scratch folders untouched for `older_than` seconds (left by a killed process);
+    returns how many. Younger ones may belong to another worker's running request."""
+    if not scratch.is_dir():
+        return 0
+    removed = 0
+    for folder in scratch.iterdir():
+        if folder.is_dir() and now - folder.stat().st_mtime > older_than:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from integrome.insights.explain import describe_finding, unique
+from integrome.match.wording import describe_finding, unique
 from integrome.match._alterations import biomarker_key
 from integrome.model import (
     Assessable,

@@ -25,10 +25,11 @@ WARFARIN = "warfarin"
 _REDUCED = frozenset({"Intermediate Metabolizer", "Poor Metabolizer"})
 
 
-def _usable(state: GeneState | None) -> GeneState | None:
-    if state is None or not state.assessed or state.phenotype == INDETERMINATE or not state.diplotype:
+def _usable(state: GeneState | None, *, needs_diplotype: bool = False) -> GeneState | None:
+    """An assessed, interpretable result; CYP2C9 also needs its diplotype (the label table's key)."""
+    if state is None or not state.assessed or state.phenotype == INDETERMINATE:
         return None
-    return state
+    return None if needs_diplotype and not state.diplotype else state
 
 
 def _star_diplotype(diplotype: str) -> str:
@@ -60,7 +61,7 @@ def warfarin_insight(
     cyp4f2_gene = kb.variant_genes.get("CYP4F2")
     if table is None or vkorc1_gene is None:
         return None
-    cyp = _usable(states.get("CYP2C9"))
+    cyp = _usable(states.get("CYP2C9"), needs_diplotype=True)
     vkorc1 = _usable(states.get("VKORC1"))
     cyp4f2 = _usable(states.get("CYP4F2"))
     if vkorc1 is not None and vkorc1.phenotype not in vkorc1_gene.results:

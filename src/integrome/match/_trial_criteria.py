@@ -531,7 +531,7 @@ def _genomic_leaf(uid: int, c: GenomicCriterion) -> Leaf:
 
 def _provenance(finding: Finding) -> str:
     # Imported here: integrome.insights imports the matchers, so a module-level import would cycle.
-    from integrome.insights.explain import describe_finding
+    from integrome.match.wording import describe_finding
 
     text = describe_finding(finding)
     return f"{text}, {finding.provenance}" if finding.provenance else text

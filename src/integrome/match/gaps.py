@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from integrome.insights.explain import clamp, describe_finding, unique
+from integrome.match.wording import clamp, describe_finding, unique
 from integrome.knowledge import KnowledgeBase
 from integrome.knowledge.catalog import CatalogEntry
 from integrome.knowledge.testing import GapKnowledge

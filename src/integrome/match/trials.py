@@ -27,7 +27,7 @@ from functools import cached_property
 from typing import Literal
 from weakref import WeakKeyDictionary
 
-from integrome.insights.explain import clamp, sentence_case, unique
+from integrome.match.wording import clamp, sentence_case, unique
 from integrome.knowledge.sources.ctml import CTML_SOURCE
 from integrome.knowledge.trials import TrialStore
 from integrome.match._scope import tumor_codes

@@ -59,3 +59,25 @@ def test_import_pharmcat_definitions_replace_default_ones(shared_data: Path, tmp
 def test_import_pharmcat_rejects_a_folder_without_definitions(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeBaseError, match="no PharmCAT"):
         import_pharmcat(tmp_path, tmp_path / "out")
+
+
+def test_warfarin_label_table_has_every_cyp2c9_and_vkorc1_combination() -> None:
+    kb = load_pgx_knowledge()
+    assert kb.warfarin is not None
+    vkorc1 = kb.variant_genes["VKORC1"].results
+    assert {row for _, row in kb.warfarin.doses} == set(vkorc1)
+    assert len(kb.warfarin.doses) == 18
+    assert kb.warfarin.doses[("*1/*3", "-1639 AA")] == "0.5-2"
+    assert kb.warfarin.doses[("*1/*1", "-1639 GG")] == kb.warfarin.usual_dose
+
+
+def test_variant_genes_name_an_rsid_the_allele_definitions_contain() -> None:
+    kb = load_pgx_knowledge()
+    for gene, variant in kb.variant_genes.items():
+        assert variant.rsid in {p.rsid for p in kb.definitions[gene].positions}, gene
+
+
+def test_an_inhibitor_is_either_strong_or_moderate_for_one_enzyme() -> None:
+    kb = load_pgx_knowledge()
+    for gene, moderate in kb.moderate_inhibitors.items():
+        assert not moderate & kb.strong_inhibitors.get(gene, frozenset()), gene

@@ -118,3 +118,9 @@ def test_untested_cyp2c9_star5_star6_star8_star11_are_named_for_african_ancestry
     alert = warfarin_alert(match_pgx(warfarin_profile(cyp2c9() + vkorc1(("C", "C"))), kb).insights)
     african = next(line for line in alert.rationale if line.startswith("Ancestry is not recorded"))
     assert "did not test CYP2C9 *5, *6, *8, *11" in african
+
+
+def test_vkorc1_outside_call_with_only_the_genotype_result_is_used(kb: _Kb) -> None:
+    call = GenotypeCall(gene="VKORC1", phenotype="-1639 AA", source="outside_call")
+    result = match_pgx(warfarin_profile(cyp2c9(star3=("A", "C")), [call]), kb)
+    assert "0.5–2 mg/day" in warfarin_alert(result.insights).summary
