@@ -25,6 +25,7 @@ from integrome.ingest._notes_vocab import (
     BIOMARKER_GENES,
     DISEASE_HEADS_NEEDING_QUALIFIER,
     EXTENT_WORDS,
+    FUSION_DRIVERS,
     MMR_GENES,
     NON_ONCOLOGY_DIAGNOSES,
     disease_abbreviations,
@@ -52,6 +53,7 @@ __all__ = [
     "FAMILY",
     "FINDING_TYPES",
     "FUSION",
+    "FUSION_JOINTS",
     "GENE",
     "GERMLINE",
     "HISTORICAL",
@@ -247,12 +249,31 @@ def _exon_patterns(genes: list[Pattern]) -> list[Pattern]:
     return [*_with_genes(genes, *bodies), [_regex(r"^METex14$"), _words("skipping", op="?")]]
 
 
-def _fusion_patterns(genes: list[Pattern], fusion_positive: list[Pattern]) -> list[Pattern]:
-    """ "EML4-ALK fusion", "EML4::ALK", "ALK rearrangement", "ROS1-rearranged", "ALK positive"."""
-    joint = _orth(*_HYPHEN, "::", ":")
+FUSION_JOINTS = ("-", "–", "−", "::", ":")
+"""What joins the 5' and the 3' gene of a fusion as written ("EML4-ALK", "FGFR2::BICC1"; the clinical
+tokenizer splits "::" into two ":")."""
+_NOT_PARTNERS = ("IHC", "FISH", "ISH", "NGS", "RNA", "DNA", "PCR", "CDX", "TKI", "ITD", "TKD")
+_PARTNER = {"TEXT": {"REGEX": r"^[A-Z][A-Z0-9]{1,9}$", "NOT_IN": list(_NOT_PARTNERS)}}
+"""A gene symbol integrome's vocabulary lacks: fusion drivers have many rare partners."""
+
+
+def _fusion_patterns(genes: list[Pattern], drivers: Pattern, fusion_positive: list[Pattern]) -> list[Pattern]:
+    """ "EML4-ALK fusion", "EML4::ALK", "FGFR2–BICC1 rearrangement", "ALK fusion with EML4", "ALK
+    rearrangement", "ROS1-rearranged", "ALK positive".
+
+    Two known genes joined by a hyphen or "::" are a fusion by themselves; a driver joined to a symbol
+    the vocabulary does not know ("FGFR2-XYZ1 fusion") needs the word fusion/rearrangement after it.
+    """
+    joints: list[Pattern] = [[_orth(*FUSION_JOINTS)], [_orth(":"), _orth(":")]]
     tail = [_words(*_FUSION_WORDS, op="?"), _words("positive", op="?")]
+    named = [_words(*_FUSION_WORDS), _words("positive", op="?")]
     single = genes[0]  # fusion partners are single-token symbols (EML4, KIF5B, ETV6, CD74, ...)
-    patterns = [[*single, joint, *single, *tail]]
+    patterns: list[Pattern] = []
+    for joint in joints:
+        patterns.append([*single, *joint, *single, *tail])
+        patterns.append([*drivers, *joint, _PARTNER, *named])
+        patterns.append([_PARTNER, *joint, *drivers, *named])
+    patterns.append([*single, _words(*_FUSION_WORDS), _words("with", "to"), *single])
     patterns += _with_genes(genes, [_orth(*_HYPHEN, op="?"), _words("gene", op="?"), _words(*_FUSION_WORDS)])
     patterns += _with_genes(fusion_positive, [_orth(*_HYPHEN, op="?"), _words("positive")], [_orth("+")])
     return patterns
@@ -512,6 +533,7 @@ def target_rules(tokenize: Tokenize) -> list[TargetRule]:
     all_symbols = frozenset(gene_names().values())
     plain_genes = _gene_alternatives(tokenize, only=all_symbols - {"ERBB2"})
     fusion_positive = _gene_alternatives(tokenize, only=frozenset({"ALK", "ROS1"}))
+    drivers = _gene_alternatives(tokenize, only=FUSION_DRIVERS)[0]
     mutation_positive = _gene_alternatives(tokenize, only=BIOMARKER_GENES - {"ALK", "ROS1", "ERBB2", "MET"})
     rules: list[TargetRule] = []
 
@@ -535,7 +557,7 @@ def target_rules(tokenize: Tokenize) -> list[TargetRule]:
     add(VARIANT, "gene protein change", _variant_patterns(genes))
     add(UNCERTAIN_VARIANT, "variant of uncertain significance", _uncertain_patterns(genes))
     add(EXON, "gene exon alteration", _exon_patterns(genes))
-    add(FUSION, "gene fusion", _fusion_patterns(genes, fusion_positive))
+    add(FUSION, "gene fusion", _fusion_patterns(genes, drivers, fusion_positive))
     add(COPY_NUMBER, "gene copy number", _copy_number_patterns(genes))
     add(MUTATION, "gene mutation", _mutation_patterns(plain_genes, mutation_positive))
     add(GENE, "gene", genes)

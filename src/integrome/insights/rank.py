@@ -3,7 +3,8 @@
 Safety comes first (a critical contraindication or a resistance to a drug the patient takes or is
 about to take), then therapies from the strongest evidence down (AMP/ASCO/CAP tier IA, IB, IIC,
 IID), then warnings, germline findings, diagnostic and prognostic markers, tests to order, trials,
-and plain information. Ties break on gene, drugs and title so the order never depends on input order.
+and plain information. Ties break on gene, drugs and title so the order never depends on input order;
+trials keep the (deterministic) order of the trial matcher.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def _group(insight: Insight) -> int:
 
 
 def _key(insight: Insight) -> tuple[int, int, tuple[str, ...], tuple[str, ...], str, str]:
+    if insight.kind == "trial":
+        # The trial matcher already orders eligible arms before near misses, then by criteria met;
+        # the stable sort keeps that order inside the group.
+        return (_group(insight), 0, (), (), "", "")
     return (
         _group(insight),
         tier_rank(insight.tier),

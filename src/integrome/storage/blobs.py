@@ -9,6 +9,7 @@ fails removes exactly what it added and nothing another analysis still reference
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -39,9 +40,9 @@ class BlobStore:
         target = self.path(sha256)
         if target.is_file():
             return False
+        staging = target.parent / f".{sha256}.{uuid.uuid4().hex[:8]}.partial"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            staging = target.parent / f".{sha256}.{uuid.uuid4().hex[:8]}.partial"
             try:
                 os.link(source, staging)
             except OSError:
@@ -50,6 +51,9 @@ class BlobStore:
             os.replace(staging, target)
         except OSError as exc:
             raise StorageError(f"cannot store an input file ({exc.strerror or exc})") from exc
+        finally:
+            with contextlib.suppress(OSError):
+                staging.unlink(missing_ok=True)
         return True
 
     def remove(self, sha256: str) -> None:

@@ -76,3 +76,14 @@ def test_ties_break_on_gene_then_drugs_regardless_of_input_order() -> None:
 def test_ids_are_assigned_in_reading_order() -> None:
     ranked = rank_insights([insight("IB", tier="IB"), insight("IA", tier="IA")])
     assert [(i.id, i.title) for i in ranked] == [("i1", "IA"), ("i2", "IB")]
+
+
+def test_trials_keep_the_matchers_order_eligible_before_near_miss() -> None:
+    ranked = rank_insights(
+        [
+            insight("EXAMPLE-009: eligible", kind="trial", genes=["KRAS"]),
+            insight("EXAMPLE-001: near miss", kind="trial", genes=["ALK"]),
+            insight("a test", kind="test_recommendation"),
+        ]
+    )
+    assert titles(ranked) == ["a test", "EXAMPLE-009: eligible", "EXAMPLE-001: near miss"]
