@@ -7,14 +7,14 @@ from collections.abc import Callable
 import pytest
 
 from integrome.deliver import dump_analysis, render_fhir_bundle, render_html
-from integrome.examples import demo_inputs
+from integrome.examples import DEMO_KB_DIR, demo_inputs
 from integrome.model import Analysis
 from integrome.pipeline import RunOptions, run_analysis
 
 
 @pytest.fixture(scope="module")
 def demo_analysis() -> Analysis:
-    return run_analysis(demo_inputs(), options=RunOptions(deterministic=True))
+    return run_analysis(demo_inputs(), options=RunOptions(deterministic=True, kb_dir=DEMO_KB_DIR))
 
 
 def test_demo_analysis_json_matches_golden(

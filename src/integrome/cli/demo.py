@@ -17,10 +17,10 @@ def demo(
 ) -> None:
     """Analyze a bundled synthetic patient and write every report format (JSON, HTML, PDF, FHIR)."""
     from integrome.cli._output import print_summary, vcf_progress
-    from integrome.examples import demo_inputs
+    from integrome.examples import DEMO_KB_DIR, demo_inputs
     from integrome.pipeline import OUTPUT_FILES, RunOptions, run_analysis, write_outputs
 
     with vcf_progress() as progress:
-        analysis = run_analysis(demo_inputs(), options=RunOptions(progress=progress))
+        analysis = run_analysis(demo_inputs(), options=RunOptions(progress=progress, kb_dir=DEMO_KB_DIR))
     written = write_outputs(analysis, out, OUTPUT_FILES.keys())
     print_summary(analysis, written)

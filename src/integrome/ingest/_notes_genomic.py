@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from integrome.ingest._notes_context import Cue, gene_at, genes_in, written_words
-from integrome.ingest._notes_rules import COPY_NUMBER, EXON, FUSION, GENE, MUTATION, VARIANT
+from integrome.ingest._notes_rules import COPY_NUMBER, EXON, FUSION, FUSION_JOINTS, GENE, MUTATION, VARIANT
 from integrome.ingest._notes_vocab import FUSION_DRIVERS
 from integrome.model import CopyNumberFinding, Finding, FusionFinding, VariantFinding
+from integrome.normalize.genes import canonical_gene
 from integrome.normalize.variants import ProteinChange, parse_protein_change
 
 if TYPE_CHECKING:
     from spacy.tokens import Span
 
-__all__ = ["Alteration", "chain_alteration", "genomic", "named_between"]
+__all__ = ["Alteration", "chain_alteration", "fusion_driver", "genomic", "named_between"]
 
 
 _CONSEQUENCE = {
@@ -74,6 +75,8 @@ def genomic(ent: Span, base: dict[str, Any]) -> Alteration | None:
     if label == EXON and ent[0].text == "METex14":
         finding = VariantFinding(**base, gene="MET", consequence="exon_loss_variant", exon=14)
         return Alteration("MET", "exon 14 skipping", finding)
+    if label == FUSION:
+        return _fusion(ent, base)
     hit = gene_at(ent)
     if hit is None:
         return None
@@ -97,8 +100,6 @@ def genomic(ent: Span, base: dict[str, Any]) -> Alteration | None:
         return Alteration(gene, change.short, finding)
     if label == EXON:
         return _exon(ent, gene, base)
-    if label == FUSION:
-        return _fusion(ent, base)
     if label == COPY_NUMBER:
         return _copy_number(ent, gene, base)
     if label == MUTATION:
@@ -165,16 +166,62 @@ def _exon(ent: Span, gene: str, base: dict[str, Any]) -> Alteration | None:
     return None
 
 
+_THREE_PRIME_KINASES = frozenset({"ALK", "ROS1", "RET", "NTRK1", "NTRK2", "NTRK3"})
+_FIVE_PRIME_KINASES = frozenset({"FGFR2", "FGFR3"})
+_WRITTEN_SYMBOL = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
+
+
+def fusion_driver(five: str, three: str) -> str:
+    """The gene a fusion is actionable through: the known driver of the two.
+
+    When both are drivers, ALK, ROS1, RET and NTRK1-3 fusions keep the kinase domain in the 3'
+    partner (EML4-ALK, KIF5B-RET), while FGFR2 and FGFR3 fusions keep it in the 5' partner
+    (FGFR2-BICC1, FGFR3-TACC3); otherwise the 3' gene, which carries the kinase in most
+    oncogenic fusions. With no known driver the 5' gene stands for the fusion.
+    """
+    if five in FUSION_DRIVERS and three in FUSION_DRIVERS:
+        if three not in _THREE_PRIME_KINASES and five in _FIVE_PRIME_KINASES:
+            return five
+        return three
+    if three in FUSION_DRIVERS:
+        return three
+    return five
+
+
+def _written_gene(tokens: Span) -> tuple[str, int] | None:
+    """A known gene starting `tokens`, else a symbol-like word the vocabulary lacks ("XYZ1")."""
+    hit = gene_at(tokens)
+    if hit is not None:
+        return hit
+    if len(tokens) and _WRITTEN_SYMBOL.match(tokens[0].text):
+        return canonical_gene(tokens[0].text) or tokens[0].text, 1
+    return None
+
+
 def _fusion(ent: Span, base: dict[str, Any]) -> Alteration | None:
+    """Genes joined by a hyphen or "::" are written 5' to 3' (HGNC fusion nomenclature); in
+    "ALK fusion with EML4" the orientation is not stated."""
+    first = _written_gene(ent)
+    if first is not None:
+        after = first[1]
+        joint = after
+        while joint < len(ent) and ent[joint].text in FUSION_JOINTS:
+            joint += 1
+        second = _written_gene(ent[joint:]) if joint > after else None
+        if second is not None:
+            five, three = first[0], second[0]
+            gene = fusion_driver(five, three)
+            partner = three if gene == five else five
+            finding = FusionFinding(**base, gene=gene, partner=partner, five_prime=five, three_prime=three)
+            return Alteration(gene, "fusion", finding)
     genes = genes_in(ent)
     if not genes:
         return None
     if len(genes) == 1:
         return Alteration(genes[0], "fusion", FusionFinding(**base, gene=genes[0]))
-    five, three = genes[0], genes[1]
-    gene, partner = (three, five) if three in FUSION_DRIVERS or five not in FUSION_DRIVERS else (five, three)
-    finding = FusionFinding(**base, gene=gene, partner=partner, five_prime=five, three_prime=three)
-    return Alteration(gene, "fusion", finding)
+    named, other = genes[0], genes[1]
+    gene, partner = (other, named) if other in FUSION_DRIVERS and named not in FUSION_DRIVERS else (named, other)
+    return Alteration(gene, "fusion", FusionFinding(**base, gene=gene, partner=partner))
 
 
 def _copy_number(ent: Span, gene: str, base: dict[str, Any]) -> Alteration:

@@ -261,8 +261,9 @@ def _fusion_patterns(genes: list[Pattern], drivers: Pattern, fusion_positive: li
     """ "EML4-ALK fusion", "EML4::ALK", "FGFR2–BICC1 rearrangement", "ALK fusion with EML4", "ALK
     rearrangement", "ROS1-rearranged", "ALK positive".
 
-    Two known genes joined by a hyphen or "::" are a fusion by themselves; a driver joined to a symbol
-    the vocabulary does not know ("FGFR2-XYZ1 fusion") needs the word fusion/rearrangement after it.
+    Two genes joined by a hyphen or "::" are a fusion by themselves when one is a fusion driver
+    ("KRAS-NRAS wild type" is a list); other pairs, and a driver joined to a symbol the vocabulary
+    does not know ("FGFR2-XYZ1 fusion"), need the word fusion/rearrangement after them.
     """
     joints: list[Pattern] = [[_orth(*FUSION_JOINTS)], [_orth(":"), _orth(":")]]
     tail = [_words(*_FUSION_WORDS, op="?"), _words("positive", op="?")]
@@ -270,7 +271,9 @@ def _fusion_patterns(genes: list[Pattern], drivers: Pattern, fusion_positive: li
     single = genes[0]  # fusion partners are single-token symbols (EML4, KIF5B, ETV6, CD74, ...)
     patterns: list[Pattern] = []
     for joint in joints:
-        patterns.append([*single, *joint, *single, *tail])
+        patterns.append([*single, *joint, *drivers, *tail])
+        patterns.append([*drivers, *joint, *single, *tail])
+        patterns.append([*single, *joint, *single, *named])
         patterns.append([*drivers, *joint, _PARTNER, *named])
         patterns.append([_PARTNER, *joint, *drivers, *named])
     patterns.append([*single, _words(*_FUSION_WORDS), _words("with", "to"), *single])

@@ -223,7 +223,10 @@ def _context(header: VcfHeader, name: str, options: VcfOptions, warnings: list[s
         warnings.extend(build_warnings)
     sample_index = choose_sample(header, options.sample, name)
     origin = header.origin(options.role)
-    sites = frozenset((normalize_chrom(c), p) for c, p in options.sites_of_interest.get(build, frozenset()))
+    # A somatic call set (tumor vs normal) holds no germline genotypes: neither a somatic hit at a
+    # pharmacogene position nor its absence says anything about the patient's diplotype.
+    wanted = options.sites_of_interest.get(build, frozenset()) if origin != "somatic" else frozenset()
+    sites = frozenset((normalize_chrom(c), p) for c, p in wanted)
     gene_filter: frozenset[str] | None = None
     if origin == "germline" and (options.genes_of_interest is not None or sites):
         gene_filter = frozenset(canonical_gene(g) or g for g in (options.genes_of_interest or frozenset()))

@@ -48,7 +48,7 @@ __all__ = [
 
 TRIALS_FOLDER = "trials"
 """Sub-folder of a knowledge-base folder (and of the packaged data) that holds trial files."""
-EXAMPLE_FILE = "trials/example-trials.json"
+EXAMPLE_FILE = "kb/trials/example-trials.json"
 """The fictional example set, relative to the `integrome.examples` package (not in the default store)."""
 _SUFFIXES = (".json", ".yaml", ".yml")
 _PSEUDO_CODES = frozenset({"SOLID", "LIQUID", "ANY"})
