@@ -34,3 +34,11 @@ def shared_data() -> Path:
 def shared_acceptance() -> Path:
     """../shared/acceptance: the public acceptance cases and their checker."""
     return _shared_or_skip("acceptance")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_user_data(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the developer's own integrome data folder (database, imported KB) out of every test."""
+    os.environ["INTEGROME_DATA_DIR"] = str(tmp_path_factory.mktemp("integrome-data"))
+    os.environ.pop("INTEGROME_KB_PATH", None)
+    os.environ.pop("INTEGROME_DATABASE_URL", None)

@@ -176,6 +176,18 @@ def test_rerun_stores_a_new_linked_analysis_and_lists_changes(api: Api) -> None:
     assert rerun["analysis"]["insights"] == original["analysis"]["insights"]
 
 
+def test_rerun_reads_a_gzipped_upload_again(api: Api, tmp_path: Path) -> None:
+    import gzip
+
+    packed = tmp_path / "bundle.json.gz"
+    packed.write_bytes(gzip.compress((DEMO / "bundle.json").read_bytes()))
+    original = api.post_files([packed])
+    assert original.status_code == 201, original.text
+    rerun = api.client.post(f"/api/v1/analyses/{original.json()['id']}/rerun", headers=api.auth("ann"))
+    assert rerun.status_code == 201, rerun.text
+    assert rerun.json()["documents"] == original.json()["documents"]
+
+
 def test_async_post_returns_202_and_the_job_reaches_the_stored_analysis(api: Api) -> None:
     response = api.post_files([DEMO / "bundle.json", DEMO / "tumor.vcf"], **{"async": "true"})
     assert response.status_code == 202, response.text

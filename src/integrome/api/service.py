@@ -149,12 +149,25 @@ def store(
 ) -> AnalysisRecord:
     """Keep the raw inputs, then write analysis + documents + audit row in one transaction; when
     the transaction fails, the raw files this call added are removed again."""
-    digests = {_sha256(path): path for path in paths}
+    by_name = {path.name: path for path in paths}
     added: list[str] = []
+    documents: list[DocumentMeta] = []
     try:
-        for digest, path in digests.items():
-            if blobs.put(path, digest):
-                added.append(digest)
+        for document in analysis.inputs:
+            path = by_name.get(document.name)
+            blob = _sha256(path) if path is not None else None
+            if path is not None and blob is not None and blobs.put(path, blob):
+                added.append(blob)
+            documents.append(
+                DocumentMeta(
+                    name=document.name,
+                    format=document.format,
+                    sha256=document.sha256,
+                    size=document.size,
+                    role=document.role,
+                    blob=blob,
+                )
+            )
         genes, drugs = analysis_terms(analysis)
         new = NewAnalysis(
             patient_source_key=patient_source_key(pseudonym_key, analysis.patient.id),
@@ -162,10 +175,7 @@ def store(
             birth_year=_birth_year(analysis),
             kb_version=analysis.kb_version,
             analysis_json=analysis.to_json(),
-            documents=[
-                DocumentMeta(name=d.name, format=d.format, sha256=d.sha256, size=d.size, role=d.role)
-                for d in analysis.inputs
-            ],
+            documents=documents,
             genes=genes,
             drugs=drugs,
             created_by=principal.user_id,
@@ -256,7 +266,7 @@ def rerun_analysis(
 ) -> AnalysisRecord:
     """Analyze the stored raw inputs again with the current knowledge base, as a new analysis
     linked to the original (which is kept unchanged: a report once issued stays as issued)."""
-    missing = [d.name for d in original.documents if not blobs.exists(d.sha256)]
+    missing = [d.name for d in original.documents if d.blob is None or not blobs.exists(d.blob)]
     if missing:
         raise NotFoundError(f"the raw input {missing[0]} of analysis {original.id} is no longer stored")
     scratch = settings.data_dir / "uploads"
@@ -267,7 +277,7 @@ def rerun_analysis(
             target = Path(folder) / str(position) / Path(document.name).name
             target.parent.mkdir()
             try:
-                os.link(blobs.path(document.sha256), target)
+                os.link(blobs.path(document.blob or ""), target)
             except OSError as exc:
                 raise StorageError(f"cannot read a stored input ({exc.strerror or exc})") from exc
             paths.append(target)

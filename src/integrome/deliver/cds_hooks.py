@@ -118,29 +118,26 @@ _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 _SOURCES: dict[str, Source] = {name: name for name in get_args(Source)}
 _MEMO_LIMIT = 64
 
-OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
-    {
-        "system": _OVERRIDE_SYSTEM,
-        "code": "alternative-not-suitable",
-        "display": "Alternative contraindicated or not tolerated",
-    },
-    {
-        "system": _OVERRIDE_SYSTEM,
-        "code": "benefit-outweighs-risk",
-        "display": "Benefit outweighs the risk for this patient",
-    },
-    {
-        "system": _OVERRIDE_SYSTEM,
-        "code": "result-disputed",
-        "display": "Genomic result not confirmed or outdated",
-    },
-    {
-        "system": _OVERRIDE_SYSTEM,
-        "code": "already-addressed",
-        "display": "Already addressed (dose adjusted or monitored)",
-    },
-)
-"""Offered when a warning or critical card is dismissed (spec "Reasons for rejecting a card")."""
+
+def _reason(code: str, display: str) -> dict[str, str]:
+    return {"system": _OVERRIDE_SYSTEM, "code": code, "display": display}
+
+
+OVERRIDE_REASONS: dict[str, tuple[dict[str, str], ...]] = {
+    "drug": (
+        _reason("alternative-not-suitable", "Alternative contraindicated or not tolerated"),
+        _reason("benefit-outweighs-risk", "Benefit outweighs the risk for this patient"),
+        _reason("result-disputed", "Genomic result not confirmed or outdated"),
+        _reason("already-addressed", "Already addressed (dose adjusted or monitored)"),
+    ),
+    "test": (
+        _reason("result-elsewhere", "Result available outside this record"),
+        _reason("test-declined", "Testing declined or not feasible"),
+        _reason("not-needed", "Not needed for this treatment decision"),
+    ),
+}
+"""Offered when a warning or critical card is dismissed (spec "Reasons for rejecting a card"):
+one set for drug alerts, one for test recommendations."""
 
 _TOPICS: dict[str, tuple[str, str]] = {
     "pgx": ("pharmacogenomics", "Pharmacogenomics"),
@@ -464,15 +461,22 @@ def _rationale(insight: Insight, patient: CdsPatient) -> list[str]:
     return lines
 
 
+def _level(level: str | None) -> str | None:
+    """AMP levels are single letters ('level A'); CPIC/DPWG/FDA levels name themselves ('CPIC A')."""
+    if not level:
+        return None
+    return f"level {level}" if len(level) == 1 else level
+
+
 def _detail(insight: Insight, patient: CdsPatient, lead: str | None = None) -> str:
     parts = [f"**{_md(lead or insight.summary)}**", ""]
     facts: list[str] = []
     evidence = [
         value
         for value in (
-            f"tier {insight.tier}" if insight.tier else None,
-            f"level {insight.evidence_level}" if insight.evidence_level else None,
-            f"CPIC strength: {insight.classification}" if insight.classification else None,
+            f"AMP/ASCO/CAP tier {insight.tier}" if insight.tier else None,
+            _level(insight.evidence_level),
+            f"CPIC strength {insight.classification}" if insight.classification else None,
         )
         if value
     ]
@@ -515,7 +519,8 @@ def _card(
         ]
         card["selectionBehavior"] = "at-most-one"
     if indicator != "info":
-        card["overrideReasons"] = [dict(reason) for reason in OVERRIDE_REASONS]
+        reasons = OVERRIDE_REASONS["test" if insight.kind == "test_recommendation" else "drug"]
+        card["overrideReasons"] = [dict(reason) for reason in reasons]
     return card
 
 
@@ -628,7 +633,7 @@ def _replacements(
             "description": f"Remove the draft {drug} order",
             "resourceId": order.reference,
         }
-        reason = clamp(f"Instead of {drug}: {insight.title}", 250)
+        reason = f"Suggested by integrome CDS: {insight.title}"
         return [
             (
                 f"Replace {drug} with {alternative}",

@@ -13,7 +13,8 @@ What is reported:
   `sites_of_interest`; when neither is given, every PASS non-reference call. A warning counts the
   non-reference records left out;
 - every record at a site of interest becomes a SiteGenotype, 0/0 and no-calls included: present
-  means assessed, absent means not tested (CPIC/PharmCAT practice for "not assessed").
+  means assessed, absent means not tested (CPIC/PharmCAT practice for "not assessed"). Somatic
+  files give none: a tumor-versus-normal call set carries no germline genotype.
 
 Coverage genes come from the targets BED (4th column), else a `##panel_genes=`/`##targets=`
 header, else the annotated genes seen when every non-reference record was parsed — a lower

@@ -87,6 +87,9 @@ class DocumentMeta:
     sha256: str
     size: int
     role: str = "unknown"
+    blob: str | None = None
+    """sha256 of the file as uploaded, its key in the raw-input store (`sha256` above is the
+    reader's content hash, e.g. of a gzipped file's decompressed text); None = not kept."""
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,7 @@ class DocumentRow(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(20))
+    blob: Mapped[str | None] = mapped_column(String(64))
 
 
 class AnalysisTermRow(Base):

@@ -225,6 +225,7 @@ class SqlTransaction(Transaction):
                     sha256=document.sha256,
                     size=document.size,
                     role=document.role,
+                    blob=document.blob,
                 )
             )
         terms = {("gene", gene) for gene in new.genes} | {("drug", drug) for drug in new.drugs}
@@ -431,7 +432,7 @@ def _analysis(row: AnalysisRow) -> AnalysisRecord:
         options_json=row.options_json,
         analysis_json=row.analysis_json,
         documents=tuple(
-            DocumentMeta(name=d.name, format=d.format, sha256=d.sha256, size=d.size, role=d.role)
+            DocumentMeta(name=d.name, format=d.format, sha256=d.sha256, size=d.size, role=d.role, blob=d.blob)
             for d in row.documents
         ),
         genes=tuple(t.value for t in row.terms if t.kind == "gene"),

@@ -84,7 +84,7 @@ class TestDiagnoses:
             ("History of breast cancer in 2015.", [("breast cancer", "BREAST")]),
             (
                 "Stage IVB adenocarcinoma of the right upper lobe.",
-                [("adenocarcinoma of the right upper lobe", None)],
+                [("adenocarcinoma of the right upper lobe", "LUAD")],
             ),
         ],
     )

@@ -117,7 +117,7 @@ _BODY = {
 class DocumentOut(BaseModel):
     name: str
     format: str
-    sha256: str
+    sha256: str = Field(description="hash of the content the reader parsed")
     size: int
     role: str
 
@@ -174,7 +174,10 @@ def _out(record_: AnalysisRecord, changes: ChangesOut | None = None) -> Analysis
         created_at=record_.created_at,
         kb_version=record_.kb_version,
         rerun_of=record_.rerun_of,
-        documents=[DocumentOut(**vars(d)) for d in record_.documents],
+        documents=[
+            DocumentOut(name=d.name, format=d.format, sha256=d.sha256, size=d.size, role=d.role)
+            for d in record_.documents
+        ],
         analysis=Analysis.model_validate_json(record_.analysis_json),
         changes=changes,
     )

@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("size", sa.Integer, nullable=False),
         sa.Column("role", sa.String(20), nullable=False),
+        sa.Column("blob", sa.String(64)),
         sa.UniqueConstraint("analysis_id", "position"),
         sa.CheckConstraint("size >= 0", name="ck_input_documents_size"),
     )
