@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint typecheck unit bench clean
+.PHONY: setup demo test lint typecheck unit bench clean schemas
 
 setup: $(STAMP)
 
@@ -36,3 +36,6 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) integrome-demo .mypy_cache .ruff_cache .pytest_cache
+
+schemas: setup
+	$(BIN)/python scripts/update_schemas.py

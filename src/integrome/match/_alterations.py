@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from integrome.model import (
     Alteration,
+    AlterationType,
     BiomarkerFinding,
     CopyNumberFinding,
     Finding,
@@ -29,6 +30,7 @@ from integrome.normalize.variants import (
 
 __all__ = [
     "EXON_PROTEIN_RANGES",
+    "NAMED_ALTERATIONS",
     "biomarker_key",
     "exon_inferred_from_position",
     "finding_matches",
@@ -145,6 +147,27 @@ def exon_inferred_from_position(gene: str, exons: list[int], change: ProteinChan
     return None
 
 
+NAMED_ALTERATIONS: dict[tuple[str, str], tuple[AlterationType, frozenset[int]]] = {
+    ("FLT3", "ITD"): ("exon_insertion", frozenset({14, 15})),
+    ("FLT3", "TKD"): ("codon", frozenset({835, 836})),
+}
+"""Where an alteration that reports name without an HGVS change lies (`VariantFinding.label`).
+
+FLT3-ITD: in-frame internal tandem duplications of the juxtamembrane region, exons 14-15; FLT3-TKD:
+the D835/I836 tyrosine-kinase-domain mutations, as the FLT3 companion diagnostic (LeukoStrat CDx FLT3
+Mutation Assay; RYDAPT and XOSPATA labels) reports them. A named alteration matches a record of the
+same type only when the record's exons or codons include all of these places.
+"""
+
+
+def _named(alteration: Alteration, gene: str, finding: VariantFinding) -> bool:
+    named = NAMED_ALTERATIONS.get((gene, finding.label or ""))
+    if named is None or alteration.type != named[0]:
+        return False
+    places = alteration.codons if alteration.type == "codon" else alteration.exons
+    return named[1] <= set(places) and not alteration.exclude_values
+
+
 def _in_exons(gene: str, exons: list[int], finding: VariantFinding, change: ProteinChange | None) -> bool:
     if finding.exon is not None:
         return finding.exon in exons
@@ -203,6 +226,8 @@ def _variant(alteration: Alteration, gene: str | None, finding: Finding) -> bool
     if not isinstance(finding, VariantFinding) or gene is None or finding.gene != gene:
         return False
     change = protein_change(finding)
+    if change is None and finding.label is not None and _named(alteration, gene, finding):
+        return True
     kind = alteration.type
     if kind == "protein_change":
         return change is not None and change.short in {_canonical(value) for value in alteration.values}

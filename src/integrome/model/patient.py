@@ -115,6 +115,11 @@ class VariantFinding(_FindingBase):
     depth: int | None = None
     consequence: str | None = Field(default=None, description="Sequence Ontology term, e.g. missense_variant")
     exon: int | None = None
+    label: str | None = Field(
+        default=None,
+        description="the conventional name a report uses instead of an HGVS change: 'ITD' (FLT3 internal "
+        "tandem duplication), 'TKD' (FLT3 tyrosine kinase domain mutation)",
+    )
     annotation: Literal["input", "knowledge_base", "none"] = Field(
         default="input",
         description="where gene/HGVS came from: the input's own annotation, a knowledge-base genomic key, "
