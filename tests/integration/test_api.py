@@ -314,8 +314,6 @@ def test_publishing_without_a_kb_folder_is_409(api: Api) -> None:
 
 
 def test_logs_are_json_and_carry_no_patient_identifiers(api: Api, caplog: pytest.LogCaptureFixture) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
     caplog.set_level(logging.DEBUG)
     api.post_bundle()
     api.post_bundle(
@@ -347,3 +345,23 @@ def test_database_url_from_environment_is_used(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("INTEGROME_DATA_DIR", str(tmp_path / "data"))
     assert Settings().resolved_database_url() == f"sqlite:///{tmp_path / 'data' / 'integrome.db'}"
     assert os.path.isdir(tmp_path / "data")
+
+
+def test_unexpected_error_is_500_problem_and_its_message_stays_out_of_the_log(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastapi.testclient import TestClient
+
+    def broken() -> None:
+        raise RuntimeError("patient SECRET-MRN-99 broke it")
+
+    api.app.add_api_route("/broken-for-test", broken)
+    caplog.set_level(logging.INFO)
+    with TestClient(api.app, raise_server_exceptions=False) as client:
+        response = client.get("/broken-for-test")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "SECRET" not in response.text
+    lines = [JsonFormatter().format(record) for record in caplog.records]
+    assert any(json.loads(line).get("error_type") == "RuntimeError" for line in lines)
+    assert not any("SECRET" in line for line in lines)

@@ -21,7 +21,7 @@ from integrome.api.auth import Authenticator
 from integrome.api.jobs import JobRunner
 from integrome.api.logs import configure_logging
 from integrome.api.problems import install_problem_handlers
-from integrome.api.routers import analyses, auth, cohort, health, jobs, kb, patients
+from integrome.api.routers import analyses, auth, cds_hooks, cohort, health, jobs, kb, patients, web
 from integrome.api.service import load_pseudonym_key
 from integrome.api.uploads import remove_stale
 from integrome.settings import Settings
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.state.pseudonym_key = load_pseudonym_key(settings)
     install_problem_handlers(app)
     app.middleware("http")(_log_requests)
-    for module in (health, auth, analyses, jobs, patients, cohort, kb):
+    for module in (health, auth, analyses, jobs, patients, cohort, kb, cds_hooks, web):
         app.include_router(module.router)
     return app
 

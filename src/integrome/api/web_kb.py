@@ -75,7 +75,10 @@ class KbRow:
 
 
 def _record_matches(record: BiomarkerRecord, filters: KbFilters) -> bool:
-    if filters.gene is not None and filters.gene not in (record.gene, (record.alteration.biomarker or "").upper()):
+    if filters.gene is not None and filters.gene not in (
+        record.gene,
+        (record.alteration.biomarker or "").upper(),
+    ):
         return False
     if filters.drug is not None and not any(filters.drug in drug for drug in record.drugs):
         return False
@@ -112,7 +115,9 @@ class CatalogFilters:
     def from_query(
         cls, target: str | None, method: str | None, provider: str | None, text: str | None
     ) -> CatalogFilters:
-        return cls(target=_clean(target, 40), method=_clean(method, 40), provider=_clean(provider), text=_clean(text))
+        return cls(
+            target=_clean(target, 40), method=_clean(method, 40), provider=_clean(provider), text=_clean(text)
+        )
 
     @property
     def active(self) -> bool:

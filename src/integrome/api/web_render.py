@@ -30,6 +30,7 @@ from integrome.api.web_session import (
     set_csrf_cookie,
     sign_in_url,
 )
+from integrome.api.web_static import static_url
 from integrome.errors import IntegromeError
 
 __all__ = ["SECURITY_HEADERS", "WebRoute", "environment", "error_page", "render_page"]
@@ -65,7 +66,7 @@ _TITLES = {
 @cache
 def environment() -> Environment:
     """Web templates first, then the report partials of `integrome.deliver` (one report layout)."""
-    return Environment(
+    env = Environment(
         loader=ChoiceLoader(
             [PackageLoader("integrome.api", "templates"), PackageLoader("integrome.deliver", "templates")]
         ),
@@ -74,6 +75,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["static_url"] = static_url
+    return env
 
 
 def render_page(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:

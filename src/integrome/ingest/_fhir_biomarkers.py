@@ -22,6 +22,7 @@ from integrome.ingest._fhir_common import (
     value_polarity,
     value_quantity,
 )
+from integrome.ingest._grades import tmb_status
 from integrome.model import BiomarkerFinding, NegativeFinding
 
 __all__ = ["read_biomarker"]
@@ -131,7 +132,7 @@ def _score(
         unit = ("%" if number[2] == "%" else "mut/Mb") if number else None
     if biomarker == "TMB":
         scoring, unit = "mut/Mb", "mut/Mb" if numeric is not None else None
-        status = _high_low(text) if numeric is None else "positive" if numeric >= 10 else "negative"
+        status = _high_low(text) if numeric is None else tmb_status(numeric)
     elif biomarker == "MSI":
         lowered = text.lower()
         if re.search(r"msi-?h\b|\bhigh\b|\bunstable\b|instability[- ]high", lowered):

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from integrome.ingest._notes_biomarkers import biomarkers, ish, ish_gene
 from integrome.ingest._notes_context import Cue, clean, cues_of, gene_at, has, method_of, nearest, origin_of
 from integrome.ingest._notes_genomic import chain_alteration, genomic, named_between
+from integrome.ingest._notes_panel import Tested, tested, tested_negatives
 from integrome.ingest._notes_rules import (
     AFFIRMED,
     BIOMARKER,
@@ -47,6 +48,7 @@ from integrome.ingest._notes_rules import (
     HYPOTHETICAL,
     ISH,
     NEGATED,
+    PANEL,
     PLANNED,
     POSSIBLE,
     UNCERTAIN,
@@ -222,6 +224,7 @@ def extract_doc(doc: Doc, *, source: Source, provenance: str) -> TextExtraction:
     out = TextExtraction()
     medications: list[Medication] = []
     findings: list[tuple[int, Finding]] = []
+    panel: list[Tested] = []
     for ent in doc.ents:
         section = ent[0]._.section_category
         cues = cues_of(ent)
@@ -243,7 +246,18 @@ def extract_doc(doc: Doc, *, source: Source, provenance: str) -> TextExtraction:
                 "origin": origin_of(cues),
                 "provenance": where,
             }
+            tested_only = nearest(cues, PANEL, AFFIRMED)  # "positions tested: ..." unless "... detected"
+            if tested_only is not None and tested_only.category == PANEL:
+                item = tested(ent, cues, base)
+                if item is not None and _negation(ent, cues) is not None:
+                    findings.append((ent.sent.start, item.negative()))
+                elif item is not None:
+                    panel.append(item)
+                continue
             findings.extend((ent.sent.start, finding) for finding in _findings(ent, cues, base, out.warnings))
+    for item in tested_negatives(doc, panel, [finding for _, finding in findings]):
+        findings.append((doc[item.start].sent.start, item.negative()))
+    findings.sort(key=lambda placed: placed[0])
     out.medications = _merge_medications(medications)
     unique: dict[str, Diagnosis] = {}
     for diagnosis in out.diagnoses:

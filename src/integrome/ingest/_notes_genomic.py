@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from integrome.ingest._notes_context import Cue, gene_at, genes_in, written_words
-from integrome.ingest._notes_rules import COPY_NUMBER, EXON, FUSION, FUSION_JOINTS, GENE, MUTATION, VARIANT
+from integrome.ingest._notes_rules import COPY_NUMBER, EXON, FUSION, FUSION_JOINTS, GENE, MUTATION, NAMED, VARIANT
 from integrome.ingest._notes_vocab import FUSION_DRIVERS
 from integrome.model import CopyNumberFinding, Finding, FusionFinding, VariantFinding
 from integrome.normalize.genes import canonical_gene
@@ -102,11 +102,32 @@ def genomic(ent: Span, base: dict[str, Any]) -> Alteration | None:
         return _exon(ent, gene, base)
     if label == COPY_NUMBER:
         return _copy_number(ent, gene, base)
+    if label == NAMED:
+        return _named(ent, gene, width, base)
     if label == MUTATION:
         kind = next((_MUTATION_KINDS[w] for w in ent.text.lower().split() if w in _MUTATION_KINDS), None)
         finding = VariantFinding(**base, gene=gene, consequence=kind or "protein_altering_variant")
         return Alteration(gene, "mutation", finding)
     return None
+
+
+_NAMED_CONSEQUENCE = {"ITD": "inframe_insertion", "TKD": "protein_altering_variant"}
+"""FLT3-ITDs are in-frame duplications; FLT3-TKD mutations are mostly D835/I836 substitutions but include
+small in-frame deletions there, so only 'protein altering' is certain without the change."""
+
+
+def _named(ent: Span, gene: str, width: int, base: dict[str, Any]) -> Alteration:
+    """A named alteration ("FLT3-ITD"), with its protein change when one is written ("FLT3-TKD D835Y")."""
+    name = str(ent._.target_rule.metadata["label"])
+    change = _protein_change(ent, width)
+    finding = VariantFinding(
+        **base,
+        gene=gene,
+        hgvs_p=change.three_letter if change is not None else None,
+        consequence=_CONSEQUENCE.get(change.kind) if change is not None else _NAMED_CONSEQUENCE[name],
+        label=name,
+    )
+    return Alteration(gene, change.short if change is not None else name, finding)
 
 
 _CDNA_SPLICE = re.compile(r"^c\.\d+([+-])[12][ACGT]>[ACGT]$")
@@ -158,12 +179,30 @@ def _exon(ent: Span, gene: str, base: dict[str, Any]) -> Alteration | None:
     exon = _EXON_NUMBER.search(text)
     if exon is None:
         return None
+    hgvs_c = _bracketed_cdna(ent)
+    stated = _cdna_consequence(hgvs_c) if hgvs_c is not None else None
     for pattern, consequence, word in _EXON_KINDS:
         if pattern.search(text.split(exon.group(0), 1)[1]):
             number = int(exon.group(1))
-            finding = VariantFinding(**base, gene=gene, consequence=consequence, exon=number)
+            finding = VariantFinding(
+                **base, gene=gene, hgvs_c=hgvs_c, consequence=stated or consequence, exon=number
+            )
             return Alteration(gene, f"exon {number} {word}", finding)
     return None
+
+
+def _bracketed_cdna(ent: Span) -> str | None:
+    """The cDNA change in the brackets right after an exon statement: "NPM1 exon 12 insertion (type A,
+    c.860_863dupTCTG)" is a 4-base duplication, a frameshift rather than the in-frame insertion an
+    "exon insertion" usually means."""
+    doc = ent.doc
+    if ent.end >= len(doc) or doc[ent.end].text != "(":
+        return None
+    end = next((t.i for t in doc[ent.end : ent.sent.end] if t.text == ")"), None)
+    if end is None:
+        return None
+    word = next((w for w in written_words(doc[ent.end + 1 : end]) if w.startswith("c.")), None)
+    return word.rstrip(".,;:") if word is not None else None
 
 
 _THREE_PRIME_KINASES = frozenset({"ALK", "ROS1", "RET", "NTRK1", "NTRK2", "NTRK3"})

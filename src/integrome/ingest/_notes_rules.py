@@ -11,6 +11,8 @@ ConText (Harkema et al., J Biomed Inform 2009; medspaCy's implementation) links 
 modifiers in its scope. Besides negation, uncertainty, hypothetical and family, medication status
 is expressed as ConText categories: CURRENT ("continue", "on", "taking"), PLANNED ("plan to
 start", "will start", "planned") and HISTORICAL ("s/p", "discontinued", "after progression on").
+PANEL_CONTENT marks what an assay tested rather than what it found ("positions tested: DPYD
+c.1905+1G>A, ..."), so a list of genotyped positions never becomes a finding.
 Negation reaches a target only across lists of other targets and filler words ("no KRAS, NRAS or
 BRAF mutation"; "NRAS and BRAF wild type"), never across a clause, so "KRAS G12D detected; NRAS
 and BRAF wild type" negates NRAS and BRAF only.
@@ -61,8 +63,10 @@ __all__ = [
     "ISH",
     "METHOD",
     "MUTATION",
+    "NAMED",
     "NEGATED",
     "NOT_DIAGNOSIS",
+    "PANEL",
     "PLANNED",
     "POSSIBLE",
     "SECTION_TITLES",
@@ -87,11 +91,12 @@ EXON = "EXON_ALTERATION"
 FUSION = "FUSION"
 COPY_NUMBER = "COPY_NUMBER"
 MUTATION = "GENE_MUTATION"
+NAMED = "NAMED_ALTERATION"
 GENE = "GENE"
 BIOMARKER = "BIOMARKER"
 ISH = "ISH_RESULT"
 FINDING_TYPES = frozenset(
-    {VARIANT, UNCERTAIN_VARIANT, EXON, FUSION, COPY_NUMBER, MUTATION, GENE, BIOMARKER, ISH}
+    {VARIANT, UNCERTAIN_VARIANT, EXON, FUSION, COPY_NUMBER, MUTATION, NAMED, GENE, BIOMARKER, ISH}
 )
 
 NEGATED = "NEGATED_EXISTENCE"
@@ -107,6 +112,7 @@ GERMLINE = "GERMLINE"
 SOMATIC = "SOMATIC"
 METHOD = "METHOD"
 AFFIRMED = "AFFIRMED"
+PANEL = "PANEL_CONTENT"
 _PATIENT = "PATIENT"
 
 
@@ -280,6 +286,28 @@ def _fusion_patterns(genes: list[Pattern], drivers: Pattern, fusion_positive: li
     patterns += _with_genes(genes, [_orth(*_HYPHEN, op="?"), _words("gene", op="?"), _words(*_FUSION_WORDS)])
     patterns += _with_genes(fusion_positive, [_orth(*_HYPHEN, op="?"), _words("positive")], [_orth("+")])
     return patterns
+
+
+def _named_patterns(tokenize: Tokenize) -> list[tuple[str, list[Pattern]]]:
+    """Alterations reports name instead of giving a change: "FLT3-ITD", "FLT3 internal tandem
+    duplication", "FLT3-TKD D835Y", "FLT3 TKD (D835/I836)"; the name goes into the rule's metadata."""
+    flt3 = _gene_alternatives(tokenize, only=frozenset({"FLT3"}))
+    hyphen = _orth(*_HYPHEN, op="?")
+    kind = _words(*_MUTATION_WORDS, "positive", op="?")
+    codons = [
+        _orth("(", op="?"),
+        {"TEXT": {"REGEX": rf"^(?:{_AA1}\d{{3,4}}{_AA1}?|/|,|and|or)$"}, "OP": "{0,5}"},
+        _orth(")", op="?"),
+    ]
+    itd: list[Pattern] = [
+        [hyphen, _orth("ITD", "ITDs"), kind],
+        [_words("internal"), _words("tandem"), _words("duplication", "duplications")],
+    ]
+    tkd: list[Pattern] = [
+        [hyphen, _orth("TKD"), kind, *codons, kind],
+        [_words("tyrosine"), _words("kinase"), _words("domain"), kind, *codons, kind],
+    ]
+    return [("ITD", _with_genes(flt3, *itd)), ("TKD", _with_genes(flt3, *tkd))]
 
 
 def _copy_number_patterns(genes: list[Pattern]) -> list[Pattern]:
@@ -563,6 +591,8 @@ def target_rules(tokenize: Tokenize) -> list[TargetRule]:
     add(FUSION, "gene fusion", _fusion_patterns(genes, drivers, fusion_positive))
     add(COPY_NUMBER, "gene copy number", _copy_number_patterns(genes))
     add(MUTATION, "gene mutation", _mutation_patterns(plain_genes, mutation_positive))
+    for name, patterns in _named_patterns(tokenize):
+        add(NAMED, f"FLT3 {name}", patterns, {"label": name})
     add(GENE, "gene", genes)
     for literal, pattern, biomarkers in (
         *_her2_rules(),
@@ -590,7 +620,7 @@ _FILLER = frozenset(
         mutation | mutations | alteration | alterations | variant | variants | fusion | fusions |
         rearrangement | rearrangements | amplification | expression | status | tumor | tumour | also |
         all | three | hotspot | hotspots | otherwise | definite | further | additional | new | reportable |
-        currently | ctdna | plasma | liquid | biopsy | tissue | result | results""")
+        currently | ctdna | plasma | liquid | biopsy | tissue | result | results | itd | tkd""")
 )
 
 
@@ -815,6 +845,50 @@ def _finding_specs() -> list[Spec]:
     return specs
 
 
+_LIST_WORDS = frozenset(
+    _split("""
+        the | following | allele | alleles | variant | variants | position | positions | defining | star |
+        haplotype | haplotypes | codon | codons | exon | exons | gene | genes | hotspot | hotspots""")
+)
+
+
+def _only_tested_items_between(target: Span, modifier: Span, _between: Span) -> bool:
+    """ConText `on_modifies` for panel content: the cue reaches a target only across a list of tested
+    items, such as "DPYD c.1905+1G>A (*2A), c.1679T>G (*13), c.2846A>T and c.1236G>A/HapB3 positions"."""
+    doc = target.doc
+    start, end = (
+        (modifier.end, target.start) if modifier.start < target.start else (target.end, modifier.start)
+    )
+    depth = 0
+    for token in doc[start:end]:
+        depth += token.text.count("(") - token.text.count(")")
+        text = token.text
+        if text in (".", ";") and depth == 0:
+            return False  # PyRuSH keeps "... BRAF. KRAS G12D detected." in one sentence
+        if depth > 0 or token.ent_type_ or token.is_punct or any(char.isdigit() for char in text):
+            continue
+        if text in (">", "*", "+", "_") or text.isupper() or token.lower_ in _COORDINATION | _LIST_WORDS:
+            continue
+        return False
+    return True
+
+
+def _panel_specs() -> list[Spec]:
+    """What an assay tests, as opposed to what it found: "positions tested: DPYD c.1905+1G>A, ...",
+    "(... c.1236G>A/HapB3 positions)", "the panel covers KRAS, NRAS and BRAF"."""
+    reach = {"allowed_types": set(FINDING_TYPES), "on_modifies": _only_tested_items_between}
+    before = _split("""
+        positions tested | tested positions | positions genotyped | genotyped positions | variants tested |
+        alleles tested | positions interrogated | loci tested | panel includes | panel included |
+        panel covers | panel covered | panel targets | assay covers | assay covered | assay includes |
+        assay included | assay targets | assay detects | test covers | test includes | genes tested |
+        genes analyzed | genes analysed | genes covered | genes included | genotyped for | interrogates""")
+    after = _split("""
+        positions | position | loci | positions tested | were tested | were genotyped | were interrogated |
+        were assessed | are covered | were covered | are included | were included""")
+    return [(PANEL, "FORWARD", before, reach), (PANEL, "BACKWARD", after, reach)]
+
+
 def _terminate_specs() -> list[Spec]:
     words = _split(
         "; | but | however | although | though | whereas | while | except | apart from | aside from"
@@ -829,7 +903,8 @@ def _phrase_pattern(phrase: str | Pattern, tokenize: Tokenize) -> tuple[str, Pat
 
 
 def context_rules(tokenize: Tokenize) -> list[ConTextRule]:
-    """Every ConText rule: negation, uncertainty, hypothetical, family, medication status, origin, method."""
+    """Every ConText rule: negation, uncertainty, hypothetical, family, medication status, origin, method,
+    panel content."""
     from medspacy.context import ConTextRule
 
     specs = [
@@ -838,6 +913,7 @@ def context_rules(tokenize: Tokenize) -> list[ConTextRule]:
         *_family_specs(),
         *_medication_specs(),
         *_finding_specs(),
+        *_panel_specs(),
         *_terminate_specs(),
     ]
     rules: list[ConTextRule] = []

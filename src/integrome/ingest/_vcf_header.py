@@ -122,6 +122,21 @@ class VcfHeader:
             return "somatic"
         return "unknown"
 
+    def somatic_call_set(self, role: Origin) -> bool:
+        """True when the file holds only somatic calls: a paired caller's output, PCGR's somatic
+        input convention (INFO/TVAF), or the user said --somatic.
+
+        Such a file carries no germline genotype: the caller removed germline variants, so a
+        pharmacogene position is neither called nor wild type. A header that only defines
+        INFO/SOMATIC or mentions a tumor is not one: tumor-only panels keep germline calls.
+        """
+        if self.tumor_sample or self.normal_sample:
+            return True
+        described = " ".join(self.values("source") + self.values("content"))
+        if _CALLER_SOURCE.search(described):
+            return not _GERMLINE_SOURCE.search(described)
+        return role == "somatic" or "TVAF" in self.info
+
     def annotated(self) -> bool:
         """True when records can carry gene annotation (VEP, SnpEff or plain lab keys)."""
         return bool(self.csq_fields or self.ann_fields or {"GENE", "GENEINFO"} & self.info.keys())

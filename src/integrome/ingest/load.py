@@ -79,7 +79,9 @@ def read_input(path: Path, options: IngestOptions) -> IngestResult:
             _add_structural_variants(path, result)
         return result
     if kind == "maf":
-        return read_maf(path, progress=(lambda count: report(name, count)) if report is not None else None)
+        role = options.vcf.role if options.vcf.role != "unknown" else None
+        counter = (lambda count: report(name, count)) if report is not None else None
+        return read_maf(path, role=role, progress=counter)
     if kind == "outside_calls":
         return read_outside_calls(path)
     if kind == "copy_number":

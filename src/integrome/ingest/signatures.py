@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from integrome.errors import InputError
+from integrome.ingest._grades import TMB_HIGH, tmb_status
 from integrome.ingest._result import IngestResult
 from integrome.ingest._tables import Table, document, read_table
 from integrome.model import BiomarkerFinding, Finding, VariantFinding
@@ -45,7 +46,6 @@ __all__ = [
     "tmb_finding",
 ]
 
-TMB_HIGH = 10.0
 HRD_CUTOFF = 42.0
 MSISENSOR_CUTOFFS = (3.0, 10.0)
 TMB_TERMS = frozenset(
@@ -126,7 +126,7 @@ def tmb_finding(result: TmbResult, inputs: Sequence[str]) -> tuple[BiomarkerFind
         value=f"{result.tmb:g} mut/Mb ({result.mutations} mutations / {result.territory_mb:g} Mb)",
         numeric=result.tmb,
         unit="mut/Mb",
-        status="positive" if result.tmb >= TMB_HIGH else "negative",
+        status=tmb_status(result.tmb),
     )
     return finding, warnings
 

@@ -13,8 +13,9 @@ What is reported:
   `sites_of_interest`; when neither is given, every PASS non-reference call. A warning counts the
   non-reference records left out;
 - every record at a site of interest becomes a SiteGenotype, 0/0 and no-calls included: present
-  means assessed, absent means not tested (CPIC/PharmCAT practice for "not assessed"). Somatic
-  files give none: a tumor-versus-normal call set carries no germline genotype.
+  means assessed, absent means not tested (CPIC/PharmCAT practice for "not assessed"). A somatic
+  call set (`VcfHeader.somatic_call_set`) gives none and a record flagged somatic is skipped:
+  neither is the patient's germline genotype.
 
 Coverage genes come from the targets BED (4th column), else a `##panel_genes=`/`##targets=`
 header, else the annotated genes seen when every non-reference record was parsed — a lower
@@ -106,7 +107,7 @@ class _Collector:
     def add(self, record: Record) -> None:
         ctx = self.ctx
         at_site = (record.chrom, record.pos) in ctx.sites
-        if at_site:
+        if at_site and ctx.parser.origin(record, "unknown") != "somatic":
             self._site(record)
         carried = record.carried()
         if not carried:
@@ -224,9 +225,8 @@ def _context(header: VcfHeader, name: str, options: VcfOptions, warnings: list[s
         warnings.extend(build_warnings)
     sample_index = choose_sample(header, options.sample, name)
     origin = header.origin(options.role)
-    # A somatic call set (tumor vs normal) holds no germline genotypes: neither a somatic hit at a
-    # pharmacogene position nor its absence says anything about the patient's diplotype.
-    wanted = options.sites_of_interest.get(build, frozenset()) if origin != "somatic" else frozenset()
+    somatic_only = header.somatic_call_set(options.role)
+    wanted = frozenset() if somatic_only else options.sites_of_interest.get(build, frozenset())
     sites = frozenset((normalize_chrom(c), p) for c, p in wanted)
     gene_filter: frozenset[str] | None = None
     if origin == "germline" and (options.genes_of_interest is not None or sites):

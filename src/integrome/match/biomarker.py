@@ -359,7 +359,8 @@ def _hotspot_hgvs_c(hotspot: HotspotVariant) -> str | None:
 
 def _input_name(finding: Finding) -> str:
     if finding.provenance:
-        return finding.provenance.split(":", 1)[0]
+        # 'tumor.vcf:line 12' and 'bundle.json#/entry/3/resource' both name the file first.
+        return finding.provenance.split(":", 1)[0].split("#", 1)[0]
     return f"the {finding.source} input"
 
 

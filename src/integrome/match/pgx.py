@@ -186,6 +186,19 @@ def _prefer_fully_assessed(top: list[Candidate]) -> list[Candidate]:
     return [c for c in top if c.unverified == fewest]
 
 
+def _hla_two_field(gene: str, allele: str) -> str:
+    """'HLA-B*57:01:01G' → '*57:01': the protein-level (two-field) name CPIC's risk alleles use.
+
+    Typing reports add synonymous/non-coding fields and G/P group suffixes (WHO HLA
+    nomenclature); every such allele encodes the same protein, so it carries the risk allele.
+    """
+    name = allele.strip().removeprefix(gene).strip()
+    fields = name.split(":")
+    if len(fields) < 2:
+        return name
+    return f"{fields[0]}:{fields[1].rstrip('GP')}"
+
+
 def _state_from_outside(kb: PgxKnowledge, gene: str, calls: list[GenotypeCall]) -> GeneState:
     """Outside calls: a diplotype (CYP2D6, UGT1A1 *28/*28) or HLA allele presence tests."""
     source = calls[0].source
@@ -196,11 +209,11 @@ def _state_from_outside(kb: PgxKnowledge, gene: str, calls: list[GenotypeCall]) 
         for call in calls:
             if call.diplotype:
                 diplotype = call.diplotype
-                alleles = {a.strip().removeprefix(gene).strip() for a in call.diplotype.split("/")}
+                alleles = {_hla_two_field(gene, a) for a in call.diplotype.split("/")}
                 positive |= alleles & set(HLA_RISK_ALLELES[gene])
                 tested |= set(HLA_RISK_ALLELES[gene])
             elif call.allele:
-                allele = call.allele.strip().removeprefix(gene).strip()
+                allele = _hla_two_field(gene, call.allele)
                 tested.add(allele)
                 if call.present:
                     positive.add(allele)

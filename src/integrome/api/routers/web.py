@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 import pathlib
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -298,9 +299,7 @@ def job_page(request: Request, job_id: JobId, repository: Repo, principal: Clini
 @router.get(f"{WEB_PREFIX}/jobs/{{job_id}}/status")
 def job_status(job_id: JobId, repository: Repo, principal: Clinical) -> JSONResponse:
     """The job's state for the progress script (polled about once a second)."""
-    return JSONResponse(
-        _job_state(job_id, repository, principal), headers={"Cache-Control": "no-store"}
-    )
+    return JSONResponse(_job_state(job_id, repository, principal), headers={"Cache-Control": "no-store"})
 
 
 @router.get(f"{WEB_PREFIX}/analyses/{{analysis_id}}")
@@ -336,7 +335,9 @@ def analysis_page(
 
 
 @router.get(f"{WEB_PREFIX}/analyses/{{analysis_id}}/report.pdf")
-def analysis_pdf(request: Request, analysis_id: AnalysisId, repository: Repo, principal: Clinical) -> Response:
+def analysis_pdf(
+    request: Request, analysis_id: AnalysisId, repository: Repo, principal: Clinical
+) -> Response:
     from integrome.deliver import render_pdf
 
     found = _read(request, repository, principal, analysis_id, "analysis.read.pdf")
@@ -352,7 +353,9 @@ def analysis_pdf(request: Request, analysis_id: AnalysisId, repository: Repo, pr
 
 
 @router.get(f"{WEB_PREFIX}/analyses/{{analysis_id}}/analysis.json")
-def analysis_json(request: Request, analysis_id: AnalysisId, repository: Repo, principal: Clinical) -> Response:
+def analysis_json(
+    request: Request, analysis_id: AnalysisId, repository: Repo, principal: Clinical
+) -> Response:
     found = _read(request, repository, principal, analysis_id, "analysis.read")
     return Response(
         found.analysis_json,
@@ -397,6 +400,17 @@ def kb_page(
         page_size=PAGE_SIZE,
         filters=filters,
         genes=sorted(kb.genes),
+        page_base="/web/kb?"
+        + urlencode(
+            {
+                "gene": filters.gene or "",
+                "drug": filters.drug or "",
+                "disease": filters.disease or "",
+                "level": filters.level or "",
+                "direction": filters.direction or "",
+                "q": filters.text or "",
+            }
+        ),
     )
 
 
@@ -651,4 +665,3 @@ async def edit_test(
     request: Request, slug: str, test_id: str, settings: AppSettings, repository: Repo, principal: LabUser
 ) -> Response:
     return await _save_test(request, slug, test_id, settings, repository, principal)
-
