@@ -8,8 +8,9 @@ refused) this adds what the CDS Hooks spec asks of the token and its header:
 - `kid` is required and picks the key from the client's JWK Set (fetched from `jwks_url` and
   cached, or given statically); an unknown `kid` refetches the set once, at most every
   `refresh_interval` seconds, so key rotation works and junk tokens cannot hammer the EHR;
-- a `jku` header is never followed: it must equal the client's registered `jwks_url` (the spec's
-  allow-list of `jku` values);
+- a `jku` header is never followed: for a client registered by `jwks_url` it must equal that URL
+  (the spec's allow-list of `jku` values); a client whose keys were given out of band is checked
+  against those keys only;
 - `aud` must be the URL of the endpoint being called, `iat` is required and `exp - iat` may not
   exceed five minutes, and `jti` is required and may be used once (replay cache until expiry).
 
@@ -170,7 +171,7 @@ class CdsTokenVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise TokenError("token rejected: the header has no kid")
-        if "jku" in header and header["jku"] != client.jwks_url:
+        if client.jwks_url is not None and "jku" in header and header["jku"] != client.jwks_url:
             raise TokenError("token rejected: its jku is not the issuer's registered JWK Set URL")
         now = int(self._clock())
         claims = verify_jwt(

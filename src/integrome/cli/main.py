@@ -16,6 +16,7 @@ import typer
 
 from integrome import __version__
 from integrome.cli.analyze import analyze
+from integrome.cli.compare import compare
 from integrome.cli.demo import demo
 from integrome.cli.kb import kb_app
 from integrome.cli.pgx import pgx
@@ -35,6 +36,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("analyze")(analyze)
+app.command("compare")(compare)
 app.command("demo")(demo)
 app.command("pgx")(pgx)
 app.command("serve")(serve)
@@ -64,13 +66,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     Libraries' log warnings (WeasyPrint font subsetting, CSS it ignores) mean nothing to a
     clinician: only errors are logged. Everything the user must know is in the report's warnings.
     """
+    import click
+
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s: %(name)s: %(message)s")
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        app(args=list(argv) if argv is not None else None, prog_name="integrome")
+        code = app(args=args, prog_name="integrome", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()
+        return USAGE_ERROR
+    except click.ClickException as exc:
+        # A missing file, a folder given as input, an unknown option: one line, like input errors.
+        print(f"error: {' '.join(exc.format_message().split())}", file=sys.stderr)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        print("error: aborted", file=sys.stderr)
+        return 1
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except IntegromeError as exc:
         message = " ".join(str(exc).split())
         print(f"error: {message}", file=sys.stderr)
         return USAGE_ERROR
-    return 0
+    return code if isinstance(code, int) else 0

@@ -4,8 +4,10 @@ Status follows the published scoring where the note gives only a score: HER2 IHC
 2+ equivocal, 0 and 1+ negative (ASCO/CAP HER2 testing guideline, Wolff et al., J Clin Oncol
 2018); ER and PR below 1% negative, at least 1% positive, ER 1-10% "low" (the ASCO/CAP "ER low
 positive" category; Allison et al., J Clin Oncol 2020). Any loss of an MMR protein is MMR
-deficient. PD-L1 and TMB numbers keep status "unknown": their cut-offs depend on the assay and the
-indication, so the knowledge base compares `numeric` against its own thresholds.
+deficient. A TMB number is graded at >= 10 mut/Mb (`_grades.tmb_status`, shared with FHIR and the
+computed TMB). PD-L1 numbers keep status "unknown": their cut-offs depend on the assay and the
+indication, so the knowledge base compares `numeric` against its own thresholds. pan-TRK IHC, IGHV
+status, del(17p) and loss of a protein on IHC (ATRX) are read as documented at their functions.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Literal
 
+from integrome.ingest._grades import tmb_status
 from integrome.ingest._notes_context import Cue, genes_in, method_of
 from integrome.ingest._notes_rules import BIOMARKER, COPY_NUMBER, GENE
 from integrome.ingest._notes_vocab import FUSION_DRIVERS
@@ -21,7 +24,7 @@ from integrome.model import BiomarkerFinding, CopyNumberFinding, Finding, Fusion
 if TYPE_CHECKING:
     from spacy.tokens import Span
 
-__all__ = ["biomarkers", "ish", "ish_gene"]
+__all__ = ["biomarkers", "ish", "ish_gene", "negated_biomarkers"]
 
 
 _BIOMARKER_GENES = {"HER2": "ERBB2", "ER": "ESR1", "PR": "PGR", "PD-L1": "CD274"}
@@ -172,6 +175,8 @@ def _mmr(ent: Span, cues: list[Cue], base: dict[str, Any]) -> BiomarkerFinding:
 
 
 def _tmb(ent: Span, cues: list[Cue], base: dict[str, Any]) -> BiomarkerFinding:
+    """A number is graded by the shared TMB threshold (`_grades.tmb_status`), as FHIR results and the
+    TMB computed from variants are; a level word ("TMB-high") is kept as written."""
     rest = _result_text(ent)
     number = _NUMBER.search(rest)
     level = re.search(r"(?i)\b(h|high|l|low|intermediate)\b", rest.replace(".", " "))
@@ -184,7 +189,65 @@ def _tmb(ent: Span, cues: list[Cue], base: dict[str, Any]) -> BiomarkerFinding:
         return BiomarkerFinding(**common, value=value, status=word or "unknown")
     amount = number.group(2)
     return BiomarkerFinding(
-        **common, value=f"{amount} mut/Mb", numeric=float(amount), unit="mut/Mb", status=word or "unknown"
+        **common,
+        value=f"{amount} mut/Mb",
+        numeric=float(amount),
+        unit="mut/Mb",
+        status=tmb_status(float(amount)),
+    )
+
+
+def _pan_trk(ent: Span, base: dict[str, Any]) -> BiomarkerFinding | None:
+    """pan-TRK IHC screens for NTRK fusions (it stains TRKA/B/C); it is not the fusion itself, so it
+    stays a biomarker result that no fusion record matches."""
+    word = _word_status(re.sub(r"(?i)pan\s*-?\s*trk", " ", ent.text))
+    if word is None:
+        return None
+    return BiomarkerFinding(**base, biomarker="pan-TRK", method="IHC", value=word, status=word)
+
+
+def _ighv(ent: Span, base: dict[str, Any]) -> BiomarkerFinding:
+    """IGHV unmutated (>= 98% identity to germline) is the adverse result; the knowledge base writes it
+    status "negative" and mutated IGHV "positive" (iwCLL 2018)."""
+    unmutated = re.search(r"(?i)\b(un|non)\s*-?\s*mutated\b", ent.text) is not None
+    return BiomarkerFinding(
+        **base,
+        biomarker="IGHV",
+        value="unmutated" if unmutated else "mutated",
+        status="negative" if unmutated else "positive",
+    )
+
+
+def _del17p(ent: Span, cues: list[Cue], base: dict[str, Any], present: bool = True) -> BiomarkerFinding:
+    percent = _PERCENT.search(ent.text) if present else None
+    common = {**base, "biomarker": "del(17p)", "method": method_of(ent, cues)}
+    if percent is None:
+        value = "detected" if present else "not detected"
+        return BiomarkerFinding(**common, value=value, status="positive" if present else "negative")
+    amount = percent.group(2)
+    return BiomarkerFinding(
+        **common, scoring="% nuclei", value=f"{amount}% of nuclei", numeric=float(amount), unit="%",
+        status="positive",
+    )  # fmt: skip
+
+
+_PROTEIN_LOST = re.compile(r"(?i)\b(loss|lost|absent)\b")
+
+
+def _protein(ent: Span, base: dict[str, Any]) -> BiomarkerFinding | None:
+    """Loss of a protein on IHC is status "negative" (no staining), retained expression "positive",
+    as FHIR IHC results are read."""
+    genes = genes_in(ent)
+    if not genes:
+        return None
+    lost = _PROTEIN_LOST.search(ent.text) is not None
+    return BiomarkerFinding(
+        **base,
+        biomarker=genes[0],
+        gene=genes[0],
+        method="IHC",
+        value="loss" if lost else "retained",
+        status="negative" if lost else "positive",
     )
 
 
@@ -205,7 +268,22 @@ def biomarkers(ent: Span, cues: list[Cue], base: dict[str, Any]) -> list[Finding
             found.append(_mmr(ent, cues, base))
         elif name == "TMB":
             found.append(_tmb(ent, cues, base))
+        elif name == "pan-TRK":
+            found.append(_pan_trk(ent, base))
+        elif name == "IGHV":
+            found.append(_ighv(ent, base))
+        elif name == "del(17p)":
+            found.append(_del17p(ent, cues, base))
+        elif name == "PROTEIN":
+            found.append(_protein(ent, base))
     return [finding for finding in found if finding is not None]
+
+
+def negated_biomarkers(ent: Span, cues: list[Cue], base: dict[str, Any]) -> list[Finding]:
+    """A negated presence test is a negative result ("no del(17p)"); other biomarkers state their own
+    result, so a negation cue near them ("no change in PD-L1 60%") is not read as one."""
+    names: tuple[str, ...] = ent._.target_rule.metadata["biomarkers"]
+    return [_del17p(ent, cues, base, present=False)] if names == ("del(17p)",) else []
 
 
 def ish_gene(ent: Span) -> str | None:

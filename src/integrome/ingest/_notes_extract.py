@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from integrome.ingest._notes_biomarkers import biomarkers, ish, ish_gene
+from integrome.ingest._notes_biomarkers import biomarkers, ish, ish_gene, negated_biomarkers
 from integrome.ingest._notes_context import Cue, clean, cues_of, gene_at, has, method_of, nearest, origin_of
 from integrome.ingest._notes_genomic import chain_alteration, genomic, named_between
 from integrome.ingest._notes_panel import Tested, tested, tested_negatives
@@ -310,7 +310,7 @@ def _findings(ent: Span, cues: list[Cue], base: dict[str, Any], warnings: list[s
     label = ent.label_
     negation = _negation(ent, cues)
     if label == BIOMARKER:
-        return biomarkers(ent, cues, base) if negation is None else []
+        return biomarkers(ent, cues, base) if negation is None else negated_biomarkers(ent, cues, base)
     if label == ISH:
         gene = ish_gene(ent)
         if gene is None:

@@ -28,6 +28,7 @@ from integrome.ingest._notes_vocab import (
     DISEASE_HEADS_NEEDING_QUALIFIER,
     EXTENT_WORDS,
     FUSION_DRIVERS,
+    IHC_LOSS_GENES,
     MMR_GENES,
     NON_ONCOLOGY_DIAGNOSES,
     disease_abbreviations,
@@ -514,6 +515,71 @@ def _tmb_rules() -> list[BiomarkerRule]:
     return rules
 
 
+def _named_result_rules() -> list[BiomarkerRule]:
+    """pan-TRK IHC ("pan-TRK IHC positive"), IGHV mutation status ("IGHV unmutated", "mutated IGHV")
+    and del(17p) ("del(17p) by FISH in 62% of nuclei", "17p deletion")."""
+    status = [_orth(*_HYPHEN, op="?"), _words(*_STATUS)]
+    ihc = _words("ihc", "immunohistochemistry", ":", "):", "(", ")", "by", "is", "was", op="{0,4}")
+    rules: list[BiomarkerRule] = [
+        ("pan-TRK", [_words("pan"), _orth(*_HYPHEN, op="?"), _words("trk"), ihc, *status], ("pan-TRK",)),
+        ("pan-TRK", [_words("pantrk"), ihc, *status], ("pan-TRK",)),
+    ]
+    state = [
+        _words("non", "un", op="?"),
+        _orth(*_HYPHEN, op="?"),
+        _words("mutated", "unmutated", "nonmutated", "hypermutated"),
+    ]
+    filler = _words(":", "status", "is", "was", "gene", "somatic", "hypermutation", op="{0,3}")
+    rules += [
+        ("IGHV status", [_words("ighv"), _orth(*_HYPHEN, op="?"), filler, *state], ("IGHV",)),
+        ("IGHV status", [*state, _words("ighv")], ("IGHV",)),
+    ]
+    arm = _words("17p", "17p13", "17p13.1")
+    nuclei = [
+        _words("by", op="?"),
+        _words("fish", "ish", op="?"),
+        _words("in", op="?"),
+        _regex(_NUMBER, op="?"),
+        _orth("%", op="?"),
+        _words("of", op="?"),
+        _words("nuclei", "cells", op="?"),
+    ]
+    for form in (
+        [_words("del"), _orth("("), arm, _orth(")")],
+        [_words("del17p")],
+        [arm, _orth(*_HYPHEN, op="?"), _words("deletion", "deleted", "loss")],
+        [_words("deletion", "loss"), _words("of"), _words("chromosome", op="?"), arm],
+    ):
+        rules.append(("del(17p)", [*form, *nuclei], ("del(17p)",)))
+    return rules
+
+
+def _protein_loss_rules(tokenize: Tokenize) -> list[BiomarkerRule]:
+    """Loss or retention of a protein on immunohistochemistry: "loss of nuclear ATRX expression",
+    "BAP1 expression lost", "ATRX loss (IHC)"; a bare "ATRX loss" too, the way glioma reports write
+    the ATRX stain (the MMR proteins have rules of their own)."""
+    symbols = frozenset(gene_names().values()) - set(MMR_GENES)
+    genes = _gene_alternatives(tokenize, only=symbols)
+    atrx = _gene_alternatives(tokenize, only=frozenset(IHC_LOSS_GENES))
+    loss = _words("loss", "lost", "absent")
+    state = _words("loss", "lost", "absent", "retained", "intact", "preserved")
+    stain = _words("expression", "staining", "immunostaining", "immunoreactivity", "ihc")
+    nuclear = _words("nuclear", "protein", op="{0,2}")
+    by_ihc: list[Pattern] = [
+        [_orth("("), _words("ihc"), _orth(")")],
+        [_words("by", "on"), _words("ihc", "immunohistochemistry")],
+    ]
+    patterns = _with_genes(
+        genes,
+        [nuclear, stain, _words(":", "is", "was", op="{0,2}"), state],
+        *([state, *tail] for tail in by_ihc),
+    )
+    patterns += [[loss, _words("of"), nuclear, *gene, nuclear, stain] for gene in genes]
+    patterns += _with_genes(atrx, [_orth(*_HYPHEN, op="?"), state])
+    patterns += [[_words("loss"), _words("of"), *gene] for gene in atrx]
+    return [("protein loss", pattern, ("PROTEIN",)) for pattern in patterns]
+
+
 def _ish_patterns() -> list[Pattern]:
     """An ISH result without its gene ("FISH not amplified"); it is attached to the HER2 mention beside it."""
     verb = _words(":", "was", "is", "showed", "result", op="{0,2}")
@@ -601,6 +667,8 @@ def target_rules(tokenize: Tokenize) -> list[TargetRule]:
         *_msi_rules(),
         *_mmr_rules(),
         *_tmb_rules(),
+        *_named_result_rules(),
+        *_protein_loss_rules(tokenize),
     ):
         add(BIOMARKER, literal, [pattern], {"biomarkers": biomarkers})
     add(ISH, "ISH result", _ish_patterns())

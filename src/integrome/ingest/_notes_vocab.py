@@ -22,6 +22,7 @@ __all__ = [
     "DISEASE_HEADS_NEEDING_QUALIFIER",
     "EXTENT_WORDS",
     "FUSION_DRIVERS",
+    "IHC_LOSS_GENES",
     "MMR_GENES",
     "NON_ONCOLOGY_DIAGNOSES",
     "disease_abbreviations",
@@ -48,6 +49,11 @@ FUSION_DRIVERS = frozenset(
 )  # fmt: skip
 """The kinase or driver side of a fusion: `FusionFinding.gene` is the actionable partner ("EML4-ALK"
 → ALK), else the 5' gene."""
+
+IHC_LOSS_GENES = frozenset({"ATRX"})
+"""Proteins whose bare "loss" in a report means loss of staining on immunohistochemistry: ATRX loss
+is the IHC surrogate of ATRX mutation in diffuse gliomas (WHO CNS5, 2021). Other genes need a
+staining word ("PTEN loss" may be a deletion)."""
 
 MMR_GENES = ("MLH1", "MSH2", "MSH6", "PMS2")
 """The four mismatch-repair proteins of the standard IHC panel."""

@@ -21,7 +21,10 @@ def kb() -> KnowledgeBase:
 
 def _analysis(*pgx: PgxResult) -> Analysis:
     return Analysis(
-        kb_version="2026.11.0+test", generated_at="2026-11-20T10:00:00Z", patient=Patient(id="MRN-7"), pgx=list(pgx)
+        kb_version="2026.11.0+test",
+        generated_at="2026-11-20T10:00:00Z",
+        patient=Patient(id="MRN-7"),
+        pgx=list(pgx),
     )
 
 
@@ -70,16 +73,24 @@ def _validate(resource: dict[str, Any]) -> None:
 
 
 def _tamoxifen_cards(kb: KnowledgeBase, bundle: dict[str, Any]) -> list[dict[str, Any]]:
-    cyp2d6 = PgxResult(gene="CYP2D6", diplotype="*4/*4", phenotype="Poor Metabolizer", assessed=True, source="outside_call")
+    cyp2d6 = PgxResult(
+        gene="CYP2D6", diplotype="*4/*4", phenotype="Poor Metabolizer", assessed=True, source="outside_call"
+    )
     patient = cds_patient(_analysis(cyp2d6), kb, basis="test")
-    return order_cards(patient, draft_orders(bundle, None), kb, hook_instance="h", patient_reference=PATIENT_REF)
+    return order_cards(
+        patient, draft_orders(bundle, None), kb, hook_instance="h", patient_reference=PATIENT_REF
+    )
 
 
 def test_every_suggested_resource_validates_as_fhir_r4b(kb: KnowledgeBase) -> None:
     cards = _tamoxifen_cards(kb, _draft("tamoxifen 20 mg tablet", "10324"))
     no_result = cds_patient(_analysis(), kb, basis="test")
     cards += order_cards(
-        no_result, draft_orders(_draft("clopidogrel", "32968"), None), kb, hook_instance="h", patient_reference=PATIENT_REF
+        no_result,
+        draft_orders(_draft("clopidogrel", "32968"), None),
+        kb,
+        hook_instance="h",
+        patient_reference=PATIENT_REF,
     )
     created = [
         action["resource"]
