@@ -171,7 +171,9 @@ def test_keyboard_tab_order_reaches_the_upload_button(clinician_page: Page, serv
     reached: list[str] = []
     for _ in range(25):
         page.keyboard.press("Tab")
-        reached.append(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+        reached.append(
+            page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()")
+        )
         if reached[-1] == "upload-button":
             break
     assert reached[0] == "Skip to content"
@@ -180,7 +182,9 @@ def test_keyboard_tab_order_reaches_the_upload_button(clinician_page: Page, serv
     assert reached.index("files") < reached.index("upload-button")
 
 
-def test_report_fits_a_tablet_screen(browser: Browser, clinician_state: dict[str, Any], uploaded: dict[str, Any]) -> None:
+def test_report_fits_a_tablet_screen(
+    browser: Browser, clinician_state: dict[str, Any], uploaded: dict[str, Any]
+) -> None:
     context = browser.new_context(storage_state=clinician_state, viewport=TABLET, has_touch=True)
     page = context.new_page()
     page.goto(uploaded["url"])
@@ -224,9 +228,10 @@ def test_lab_user_publishes_a_catalog_then_edits_its_test(browser: Browser, serv
     page.get_by_label("Specimens").fill("tumor tissue (FFPE)")
     page.get_by_label("Genes with fusion calling").fill("ALK, ROS1, HER2")
     page.get_by_role("button", name="Publish catalog").click()
-    assert "'HER2' is not an approved HGNC gene symbol; use the approved symbol ERBB2" in page.get_by_role(
-        "alert"
-    ).inner_text()
+    assert (
+        "'HER2' is not an approved HGNC gene symbol; use the approved symbol ERBB2"
+        in page.get_by_role("alert").inner_text()
+    )
     page.get_by_label("Genes with fusion calling").fill("ALK, ROS1, RET")
     page.get_by_role("button", name="Publish catalog").click()
     assert page.get_by_role("status").inner_text().startswith("Saved test lung-fusion-panel.")
@@ -241,4 +246,3 @@ def test_lab_user_publishes_a_catalog_then_edits_its_test(browser: Browser, serv
     page.goto(f"{server.url}/web/catalog?target=RET")
     assert page.get_by_role("heading", name="Lung Fusion Panel").is_visible()
     context.close()
-

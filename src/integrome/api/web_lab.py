@@ -38,9 +38,9 @@ __all__ = [
     "PublishedCatalog",
     "TestForm",
     "catalog_from_forms",
+    "form_from_test",
     "published_catalogs",
     "save_catalog",
-    "test_form",
     "with_test",
 ]
 
@@ -124,7 +124,7 @@ class CatalogForm:
     accreditation: tuple[str, ...] = field(default=())
 
 
-def test_form(test: CatalogTest) -> TestForm:
+def form_from_test(test: CatalogTest) -> TestForm:
     """A form pre-filled with a published test."""
 
     def joined(values: list[str]) -> str:
@@ -212,8 +212,8 @@ def _validated(document: dict[str, Any]) -> Catalog:
     except ValidationError as exc:
         error = exc.errors()[0]
         location = [str(part) for part in error["loc"]]
-        if location[:1] == ["tests"] and len(location) >= 3:
-            name = location[2]
+        if location[:1] == ["tests"]:
+            name = location[2] if len(location) >= 3 else "genes"
         elif location[:1] == ["providers"] and len(location) >= 3:
             name = "provider_" + location[2] if location[2] in ("id", "name", "url") else location[2]
         else:

@@ -55,6 +55,7 @@ _TITLES = {
     403: "Not allowed",
     404: "Not found",
     409: "Not possible here",
+    411: "Length required",
     413: "Upload too large",
     415: "Unsupported upload",
     422: "Cannot use this input",

@@ -30,27 +30,27 @@ def print_kb_diff(diff: KbDiff, out: Console) -> None:
     counts = _table("Counts", "Part", "Old", "New", "Change")
     for count in diff.counts:
         delta = count.new - count.old
-        counts.add_row(*_cells(count.part, str(count.old), str(count.new), f"{delta:+d}" if delta else ""))
+        _add(counts, count.part, str(count.old), str(count.new), f"{delta:+d}" if delta else "")
     out.print(counts)
     if diff.identical:
         out.print(Text("No differences in records, rules or counts."))
         return
-    records = _table("Biomarker records", "Change", "Id", "Field", "Old", "New")
+    records = _table("Biomarker records", "Change", "Id", "What", "Old", "New")
     for ref in diff.biomarkers_added:
-        records.add_row(*_cells("added", ref.id, _record(ref), "", ""))
+        _add(records, "added", ref.id, _record(ref), "", "")
     for ref in diff.biomarkers_removed:
-        records.add_row(*_cells("removed", ref.id, _record(ref), "", ""))
+        _add(records, "removed", ref.id, _record(ref), "", "")
     for change in diff.biomarkers_changed:
         for row in _field_rows(change.changes):
-            records.add_row(*_cells("changed", change.id, *row))
+            _add(records, "changed", change.id, *row)
     hotspots = _table("Hotspots", "Change", "Variant", "Field", "Old", "New")
     for hotspot in diff.hotspots_added:
-        hotspots.add_row(*_cells("added", _hotspot(hotspot), "", "", ""))
+        _add(hotspots, "added", _hotspot(hotspot), "", "", "")
     for hotspot in diff.hotspots_removed:
-        hotspots.add_row(*_cells("removed", _hotspot(hotspot), "", "", ""))
+        _add(hotspots, "removed", _hotspot(hotspot), "", "", "")
     for hotspot_change in diff.hotspots_changed:
         for row in _field_rows(hotspot_change.changes):
-            hotspots.add_row(*_cells("changed", _hotspot(hotspot_change.hotspot), *row))
+            _add(hotspots, "changed", _hotspot(hotspot_change.hotspot), *row)
     pgx = _table("Pharmacogenomics", "Change", "What", "Drugs", "Genes", "Applies to")
     for change_kind, genes in (
         ("added", diff.pgx_definitions_added),
@@ -58,14 +58,14 @@ def print_kb_diff(diff: KbDiff, out: Console) -> None:
         ("changed", diff.pgx_definitions_changed),
     ):
         for gene in genes:
-            pgx.add_row(*_cells(change_kind, "allele definitions", "", gene, ""))
+            _add(pgx, change_kind, "allele definitions", "", gene, "")
     for change_kind, rules in (
         ("added", diff.pgx_rules_added),
         ("removed", diff.pgx_rules_removed),
         ("changed", diff.pgx_rules_changed),
     ):
         for rule in rules:
-            pgx.add_row(*_cells(change_kind, *_rule(rule)))
+            _add(pgx, change_kind, *_rule(rule))
     for table in (records, hotspots, pgx):
         if table.row_count:
             out.print(table)
@@ -85,21 +85,21 @@ def print_analysis_diff(diff: AnalysisDiff, out: Console) -> None:
         return
     insights = _table("Insights", "Change", "Id", "Kind", "Title", "Field", "Old", "New")
     for ref in diff.insights_added:
-        insights.add_row(*_cells("new", ref.id, *_insight(ref), "", ""))
+        _add(insights, "new", ref.id, *_insight(ref), "", "")
     for ref in diff.insights_removed:
-        insights.add_row(*_cells("removed", ref.id, *_insight(ref), "", ""))
+        _add(insights, "removed", ref.id, *_insight(ref), "", "")
     for change in diff.insights_changed:
         for row in _field_rows(change.changes):
             ids = change.new_id if change.old_id == change.new_id else f"{change.old_id} → {change.new_id}"
-            insights.add_row(*_cells("changed", ids, change.kind, change.title, *row))
+            _add(insights, "changed", ids, change.kind, change.title, *row)
     pgx = _table("Pharmacogenes", "Change", "Gene", "Field", "Old", "New")
     for result in diff.pgx_added:
-        pgx.add_row(*_cells("new", result.gene, "phenotype", "", _phenotype(result)))
+        _add(pgx, "new", result.gene, "phenotype", "", _phenotype(result))
     for result in diff.pgx_removed:
-        pgx.add_row(*_cells("removed", result.gene, "phenotype", _phenotype(result), ""))
+        _add(pgx, "removed", result.gene, "phenotype", _phenotype(result), "")
     for pgx_change in diff.pgx_changed:
         for row in _field_rows(pgx_change.changes):
-            pgx.add_row(*_cells("changed", pgx_change.gene, *row))
+            _add(pgx, "changed", pgx_change.gene, *row)
     for table in (insights, pgx):
         if table.row_count:
             out.print(table)
@@ -114,10 +114,10 @@ def _table(title: str, *columns: str) -> Table:
     return table
 
 
-def _cells(*values: str) -> list[object]:
+def _add(table: Table, *values: str) -> None:
     from rich.text import Text
 
-    return [Text(value) for value in values]
+    table.add_row(*(Text(value) for value in values))
 
 
 def _field_rows(changes: Sequence[FieldChange]) -> list[tuple[str, str, str]]:
@@ -136,7 +136,9 @@ def _value(value: JsonValue) -> str:
 
 def _record(ref: RecordRef) -> str:
     drugs = ", ".join(ref.drugs)
-    return f"{ref.label}: {ref.direction}" + (f" to {drugs}" if drugs else "") + f", level {ref.evidence_level}"
+    return (
+        f"{ref.label}: {ref.direction}" + (f" to {drugs}" if drugs else "") + f", level {ref.evidence_level}"
+    )
 
 
 def _hotspot(ref: HotspotRef) -> str:

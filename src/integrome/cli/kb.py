@@ -10,7 +10,15 @@ import typer
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["import_app", "import_catalog_command", "import_ctml_command", "info", "info_lines", "kb_app"]
+__all__ = [
+    "diff",
+    "import_app",
+    "import_catalog_command",
+    "import_ctml_command",
+    "info",
+    "info_lines",
+    "kb_app",
+]
 
 kb_app = typer.Typer(help="Knowledge base: version, sources and record counts.", no_args_is_help=True)
 
@@ -43,6 +51,34 @@ def info(
         return
     for line in info_lines(kb_info):
         out.print(Text(line))
+
+
+PACKAGED = "packaged"
+"""`kb diff` argument naming the packaged core alone (write ./packaged for a folder of that name)."""
+
+
+@kb_app.command("diff")
+def diff(
+    old: Annotated[str, typer.Argument(help=f"Earlier knowledge-base folder, or '{PACKAGED}' for the core.")],
+    new: Annotated[str, typer.Argument(help=f"Later knowledge-base folder, or '{PACKAGED}' for the core.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the differences as JSON.")] = False,
+) -> None:
+    """What changed between two knowledge bases (each folder layered over the packaged core):
+    records, hotspots, PGx definitions and rules, and counts."""
+    from integrome.cli._diff_output import print_kb_diff
+    from integrome.cli._output import console
+    from integrome.knowledge import load_knowledge_base
+    from integrome.knowledge.diff import diff_knowledge_bases, kb_contents
+
+    before, after = (
+        kb_contents(load_knowledge_base(extra_dir=None if arg == PACKAGED else Path(arg)))
+        for arg in (old, new)
+    )
+    kb_diff = diff_knowledge_bases(before, after)
+    if as_json:
+        typer.echo(kb_diff.model_dump_json(indent=2))
+        return
+    print_kb_diff(kb_diff, console())
 
 
 def info_lines(model: BaseModel) -> list[str]:

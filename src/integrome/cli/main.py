@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError  # vendored Click; Typer does not re-export it
 
 from integrome import __version__
 from integrome.cli.analyze import analyze
@@ -66,20 +67,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     Libraries' log warnings (WeasyPrint font subsetting, CSS it ignores) mean nothing to a
     clinician: only errors are logged. Everything the user must know is in the report's warnings.
     """
-    import click
-
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s: %(name)s: %(message)s")
     args = list(argv) if argv is not None else sys.argv[1:]
     try:
         code = app(args=args, prog_name="integrome", standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError as exc:
+    except NoArgsIsHelpError as exc:
         exc.show()
         return USAGE_ERROR
-    except click.ClickException as exc:
+    except typer.TyperException as exc:
         # A missing file, a folder given as input, an unknown option: one line, like input errors.
         print(f"error: {' '.join(exc.format_message().split())}", file=sys.stderr)
         return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         print("error: aborted", file=sys.stderr)
         return 1
     except SystemExit as exc:

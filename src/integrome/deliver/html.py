@@ -362,8 +362,12 @@ def _option_view(option: TestOption) -> OptionView:
 
 
 def _citation_link(citation: Citation) -> Link:
-    """Only http(s) URLs become links (a `javascript:` URL from an imported source stays text)."""
-    text = f"{citation.source} {citation.id}"
+    """Only http(s) URLs become links (a `javascript:` URL from an imported source stays text).
+
+    An id that already names its source ('NCCN Clinical Practice Guidelines…') is not prefixed again.
+    """
+    repeated = citation.id.lower().startswith(citation.source.lower())
+    text = citation.id if repeated else f"{citation.source} {citation.id}"
     url = citation.url
     if url is not None and not url.lower().startswith(("https://", "http://")):
         url = None

@@ -1,4 +1,4 @@
-"""FHIR Observation → tumour biomarker finding (TMB, MSI, MMR, PD-L1, HER2, ER, PR, other IHC).
+"""FHIR Observation → tumour biomarker finding (TMB, MSI, MMR, PD-L1, pan-TRK, HER2, ER, PR, other IHC).
 
 Markers are recognized by LOINC where the code is certain (TMB 94076-7, MSI 81695-9, HER2
 85319-2/85318-4/48676-1, ER 85337-4/40556-3/16112-5, PR 85339-0/40557-1) and otherwise by the
@@ -34,6 +34,7 @@ _MARKERS: list[tuple[str, str | None, re.Pattern[str], frozenset[str]]] = [
     ("MSI", None, re.compile(r"microsatellite|\bMSI\b", re.I), frozenset({_MSI})),
     ("MMR", None, re.compile(r"mismatch repair|\b[dp]?MMR\b", re.I), frozenset()),
     ("PD-L1", "CD274", re.compile(r"\bPD-?L1\b|\bCD274\b", re.I), frozenset()),
+    ("pan-TRK", None, re.compile(r"\bpan-?TRK\b", re.I), frozenset()),
     (
         "HER2",
         "ERBB2",
@@ -61,7 +62,7 @@ _NOT_GENES = {"IHC", "FISH", "ISH", "PCR", "NGS", "DNA", "RNA", "TPS", "CPS", "I
 
 
 def read_biomarker(located: Located, out: Collector) -> bool:
-    """Tumour biomarker results (TMB, MSI, MMR, PD-L1, HER2, ER, PR, IHC); True when read."""
+    """Tumour biomarker results (TMB, MSI, MMR, PD-L1, pan-TRK, HER2, ER, PR, IHC); True when read."""
     obs = located.resource
     names = cc_strings(obs.get("code"))
     name = " ".join(names)

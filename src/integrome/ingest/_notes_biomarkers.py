@@ -211,7 +211,7 @@ def _ighv(ent: Span, base: dict[str, Any]) -> BiomarkerFinding:
     status "negative" and mutated IGHV "positive" (iwCLL 2018)."""
     unmutated = re.search(r"(?i)\b(un|non)\s*-?\s*mutated\b", ent.text) is not None
     return BiomarkerFinding(
-        **base,
+        **{**base, "origin": "somatic"},  # the leukaemic clone's; "identity to germline" is no germline cue
         biomarker="IGHV",
         value="unmutated" if unmutated else "mutated",
         status="negative" if unmutated else "positive",

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from integrome.ingest._notes_context import Cue, gene_at, genes_in, written_words
-from integrome.ingest._notes_rules import COPY_NUMBER, EXON, FUSION, FUSION_JOINTS, GENE, MUTATION, NAMED, VARIANT
+from integrome.ingest._notes_rules import (
+    COPY_NUMBER,
+    EXON,
+    FUSION,
+    FUSION_JOINTS,
+    GENE,
+    MUTATION,
+    NAMED,
+    VARIANT,
+)
 from integrome.ingest._notes_vocab import FUSION_DRIVERS
 from integrome.model import CopyNumberFinding, Finding, FusionFinding, VariantFinding
 from integrome.normalize.genes import canonical_gene
@@ -259,7 +268,9 @@ def _fusion(ent: Span, base: dict[str, Any]) -> Alteration | None:
     if len(genes) == 1:
         return Alteration(genes[0], "fusion", FusionFinding(**base, gene=genes[0]))
     named, other = genes[0], genes[1]
-    gene, partner = (other, named) if other in FUSION_DRIVERS and named not in FUSION_DRIVERS else (named, other)
+    gene, partner = (
+        (other, named) if other in FUSION_DRIVERS and named not in FUSION_DRIVERS else (named, other)
+    )
     return Alteration(gene, "fusion", FusionFinding(**base, gene=gene, partner=partner))
 
 

@@ -108,7 +108,9 @@ def tested_negatives(doc: Doc, items: list[Tested], found: list[Finding]) -> lis
         if not pending or not _says_nothing_found(clause):
             continue
         last = pending[-1][1].start
-        if number - pending[-1][0] <= _SENTENCES_AFTER and not _PARAGRAPH.search(doc[last : clause.start].text):
+        if number - pending[-1][0] <= _SENTENCES_AFTER and not _PARAGRAPH.search(
+            doc[last : clause.start].text
+        ):
             negatives += [item for _, item in pending if item.gene not in positive]
         pending = []
     return negatives

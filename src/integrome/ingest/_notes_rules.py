@@ -536,6 +536,10 @@ def _named_result_rules() -> list[BiomarkerRule]:
     ]
     arm = _words("17p", "17p13", "17p13.1")
     nuclei = [
+        _orth("(", op="?"),
+        {"TEXT": {"NOT_IN": ["(", ")", ";", "."]}, "OP": "{0,4}"},
+        _orth(")", op="?"),
+        _words("detected", "present", "identified", op="?"),
         _words("by", op="?"),
         _words("fish", "ish", op="?"),
         _words("in", op="?"),

@@ -204,9 +204,18 @@ class TextSource:
                 assert self._stderr is not None
                 self._stderr.seek(0)
                 detail = self._stderr.read().decode(errors="replace").strip().splitlines()
-                raise Truncated(detail[-1] if detail else f"bgzip exit status {code}")
+                raise Truncated(_bgzip_problem(detail) or f"bgzip exit status {code}")
         if self._kind == "vcf.gz" and is_bgzf(self._path) and not has_bgzf_eof(self._path):
             raise Truncated("the BGZF end-of-file marker is missing")
+
+
+def _bgzip_problem(lines: list[str]) -> str | None:
+    """The line of bgzip's stderr that says what is wrong; its last line is often a bare
+    'Close failed: Error N'. A missing end marker means the file was cut short."""
+    if any("EOF marker is absent" in line for line in lines):
+        return "the BGZF end-of-file marker is missing: the file was cut short"
+    errors = [line.split("] ", 1)[-1] for line in lines if line.startswith("[E::")]
+    return errors[0] if errors else (lines[-1] if lines else None)
 
 
 class BcfSource:

@@ -38,6 +38,7 @@ FormatName = Literal[
 ]
 
 _PEEK = 64 * 1024
+_EXPECTED = "a FHIR Bundle, Phenopacket, VCF/BCF, MAF, omics table or clinical notes"
 _GZIP_MAGIC = b"\x1f\x8b"
 _BCF_MAGIC = b"BCF\x02"
 _FHIR_NAMESPACE = "http://hl7.org/fhir"
@@ -65,7 +66,7 @@ def read_input_bytes(path: Path) -> bytes:
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(path.name, None, f"gzip data is corrupt ({exc})") from exc
+            raise _gzip_error(path, exc) from exc
     if not raw:
         raise InputError(path.name, None, "file is empty")
     return raw
@@ -85,13 +86,13 @@ def detect_format(path: Path) -> FormatName:
     """Name the input format of `path` from its content; the extension only breaks ties."""
     head = _peek(path)
     if not head:
-        raise InputError(path.name, None, "file is empty")
+        raise InputError(path.name, None, f"file is empty (0 bytes); expected {_EXPECTED}")
     if head.startswith(_BCF_MAGIC):
         return "bcf"
     text = _decode_head(head, path)
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped:
-        raise InputError(path.name, None, "file is empty (only whitespace)")
+        raise InputError(path.name, None, f"file is empty (only whitespace); expected {_EXPECTED}")
     if stripped[0] in "{[":
         return _json_kind(path)
     if stripped[0] == "<":
@@ -129,12 +130,26 @@ def _peek(path: Path) -> bytes:
         with gzip.open(path, "rb") as handle:
             return handle.read(_PEEK)
     except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(path.name, None, f"gzip data is corrupt ({exc})") from exc
+        raise _gzip_error(path, exc) from exc
+
+
+def _gzip_error(path: Path, exc: Exception) -> InputError:
+    """A cut-off download ends early (EOFError); anything else is damaged compressed data."""
+    if isinstance(exc, EOFError):
+        return InputError(
+            path.name, "end of file", "truncated: the compressed data ends before its end-of-stream marker"
+        )
+    return InputError(path.name, None, f"gzip/BGZF data is corrupt ({exc}); expected intact compressed data")
 
 
 def _decode_head(head: bytes, path: Path) -> str:
-    if b"\x00" in head:
-        raise FormatDetectionError(path.name, None, "binary content that is not BCF, VCF, MAF, JSON or text")
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise FormatDetectionError(
+            path.name,
+            None,
+            f"binary content (a NUL byte at offset {nul}) that is not BCF, VCF, MAF, JSON or text",
+        )
     try:
         # An incremental decoder tolerates a multi-byte character cut at the 64 KiB boundary.
         return codecs.getincrementaldecoder("utf-8")().decode(head, final=False)

@@ -10,13 +10,13 @@ files most likely belong to different people.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from integrome.errors import InputError
+from integrome.ingest._merge import merge_diagnoses, merge_findings
 from integrome.ingest._result import IngestResult
 from integrome.ingest.cnv import CopyNumberOptions, read_copy_number
 from integrome.ingest.detect import detect_format
@@ -32,14 +32,11 @@ from integrome.ingest.signatures import compute_tmb, read_signatures, tmb_findin
 from integrome.ingest.vcf import VcfOptions, read_vcf
 from integrome.model import (
     Coding,
-    Diagnosis,
-    Finding,
     GenotypeCall,
     Medication,
     Patient,
     PatientProfile,
     SiteGenotype,
-    VariantFinding,
 )
 
 __all__ = ["IngestOptions", "load_inputs", "merge_results", "read_input"]
@@ -146,13 +143,13 @@ def merge_results(results: Sequence[IngestResult]) -> PatientProfile:
     if patient_id is None:
         digest = hashlib.sha256("".join(sorted(r.document.sha256 for r in results)).encode()).hexdigest()
         patient_id = f"anon-{digest[:12]}"
-    findings = _merge_findings([f for r in results for f in r.findings])
+    findings = merge_findings([f for r in results for f in r.findings])
     return PatientProfile(
         patient=Patient(
             id=patient_id,
             sex=sex,
             birth_date=birth_date,
-            diagnoses=_merge_diagnoses([d for r in results for d in r.diagnoses]),
+            diagnoses=merge_diagnoses([d for r in results for d in r.diagnoses]),
             medications=_merge_medications([m for r in results for m in r.medications]),
             record_reference=next((r.patient.reference for r in results if r.patient.reference), None),
         ),
@@ -208,18 +205,6 @@ def _demographics(
     )
 
 
-def _merge_diagnoses(diagnoses: list[Diagnosis]) -> list[Diagnosis]:
-    merged: dict[tuple[str, str], Diagnosis] = {}
-    for diagnosis in diagnoses:
-        key = (diagnosis.system, diagnosis.code)
-        known = merged.get(key)
-        if known is None:
-            merged[key] = diagnosis
-        elif known.oncotree is None and diagnosis.oncotree is not None:
-            merged[key] = known.model_copy(update={"oncotree": diagnosis.oncotree})
-    return list(merged.values())
-
-
 def _merge_medications(medications: list[Medication]) -> list[Medication]:
     """One entry per drug: status active > planned > stopped; code and wording filled from any source."""
     merged: dict[str, Medication] = {}
@@ -237,77 +222,6 @@ def _merge_medications(medications: list[Medication]) -> list[Medication]:
             update={"rxnorm": winner.rxnorm or other.rxnorm, "text": winner.text or other.text}
         )
     return list(merged.values())
-
-
-def _merge_findings(findings: list[Finding]) -> list[Finding]:
-    """De-duplicate, sort (kind, gene, position, HGVS) and renumber f1..fn.
-
-    Variants are the same when gene + protein change or chrom/pos/ref/alt (same build) agree. The
-    record with coordinates from a VCF or MAF wins; its empty fields (origin, HGVS, gene, VAF)
-    are filled from the other. Other findings are the same when their content agrees.
-    """
-    kept: list[Finding] = []
-    index: dict[tuple[Any, ...], int] = {}
-    for finding in findings:
-        keys = _finding_keys(finding)
-        at = next((index[k] for k in keys if k in index), None)
-        if at is None:
-            at = len(kept)
-            kept.append(finding)
-        elif isinstance(finding, VariantFinding) and isinstance(kept[at], VariantFinding):
-            kept[at] = _merge_variants(cast(VariantFinding, kept[at]), finding)
-        for key in _finding_keys(kept[at]):
-            index.setdefault(key, at)
-    kept.sort(key=_sort_key)
-    return [f.model_copy(update={"id": f"f{i}"}) for i, f in enumerate(kept, start=1)]
-
-
-def _finding_keys(finding: Finding) -> list[tuple[Any, ...]]:
-    from integrome.normalize.variants import normalize_chrom, short_protein
-
-    if not isinstance(finding, VariantFinding):
-        content = finding.model_dump(mode="json", exclude={"id", "provenance", "source"})
-        return [("content", json.dumps(content, sort_keys=True))]
-    keys: list[tuple[Any, ...]] = []
-    protein = short_protein(finding.hgvs_p) if finding.hgvs_p else None
-    if finding.gene and protein:
-        keys.append(("protein", finding.gene.upper(), protein))
-    if finding.chrom and finding.pos and finding.ref and finding.alt:
-        keys.append(
-            ("position", finding.build, normalize_chrom(finding.chrom), finding.pos, finding.ref, finding.alt)
-        )
-    if not keys:
-        content = finding.model_dump(mode="json", exclude={"id", "provenance", "source"})
-        keys.append(("content", json.dumps(content, sort_keys=True)))
-    return keys
-
-
-def _rank(finding: VariantFinding) -> tuple[bool, bool]:
-    return finding.source in ("vcf", "maf"), finding.pos is not None
-
-
-def _merge_variants(known: VariantFinding, new: VariantFinding) -> VariantFinding:
-    winner, other = (new, known) if _rank(new) > _rank(known) else (known, new)
-    filled: dict[str, Any] = {
-        name: getattr(other, name)
-        for name in ("gene", "hgvs_c", "hgvs_p", "vaf", "depth", "consequence", "exon")
-        if getattr(winner, name) is None and getattr(other, name) is not None
-    }
-    if winner.origin == "unknown" and other.origin != "unknown":
-        filled["origin"] = other.origin
-    if winner.zygosity == "unknown" and other.zygosity != "unknown":
-        filled["zygosity"] = other.zygosity
-    if winner.pos is None and other.pos is not None:
-        filled.update(chrom=other.chrom, pos=other.pos, ref=other.ref, alt=other.alt, build=other.build)
-    return winner.model_copy(update=filled) if filled else winner
-
-
-def _sort_key(finding: Finding) -> tuple[str, str, int, str, str]:
-    name = getattr(finding, "gene", None) or getattr(finding, "biomarker", None) or ""
-    position = getattr(finding, "pos", None) or 0
-    hgvs = getattr(finding, "hgvs_c", None) or getattr(finding, "hgvs_p", None) or ""
-    content = finding.model_dump_json(exclude={"id"})
-    return finding.kind, name, position, hgvs, content
 
 
 def _unique(items: list[Any], key: Callable[[Any], tuple[Any, ...]]) -> list[Any]:

@@ -99,6 +99,10 @@ class CountChange(StrictModel):
     new: int
 
 
+_NOT_LISTS = frozenset({"old_version", "new_version", "counts"})
+"""KbDiff fields that are not lists of added, removed or changed items."""
+
+
 class KbDiff(StrictModel):
     """What `integrome kb diff` reports; empty lists mean no change of that kind."""
 
@@ -125,9 +129,6 @@ class KbDiff(StrictModel):
         """True when no record, rule or count differs (the versions may still differ, e.g. a README)."""
         listed = (getattr(self, name) for name in type(self).model_fields if name not in _NOT_LISTS)
         return not any(listed) and all(c.old == c.new for c in self.counts)
-
-
-_NOT_LISTS = frozenset({"old_version", "new_version", "counts"})
 
 
 @dataclass(frozen=True)

@@ -398,8 +398,9 @@ class TestBiomarkers:
     @pytest.mark.parametrize(
         ("text", "value", "numeric", "status"),
         [
-            ("TMB 14 mut/Mb", "14 mut/Mb", 14.0, "unknown"),
-            ("TMB of 3.2 mutations/Mb", "3.2 mut/Mb", 3.2, "unknown"),
+            ("TMB 14 mut/Mb", "14 mut/Mb", 14.0, "positive"),
+            ("TMB of 3.2 mutations/Mb", "3.2 mut/Mb", 3.2, "negative"),
+            ("TMB 10 mut/Mb", "10 mut/Mb", 10.0, "positive"),
             ("TMB-high", "TMB-high", None, "positive"),
             ("TMB-H", "TMB-high", None, "positive"),
             ("TMB-high (22 mut/Mb)", "22 mut/Mb", 22.0, "positive"),

@@ -12,12 +12,12 @@ jobs (`JobRunner`, `service.run_and_store`, `routers.jobs.get_job`), the report 
 
 from __future__ import annotations
 
-from collections import Counter
 import pathlib
+from collections import Counter
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
@@ -48,9 +48,9 @@ from integrome.api.web_lab import (
     PublishedCatalog,
     TestForm,
     catalog_from_forms,
+    form_from_test,
     published_catalogs,
     save_catalog,
-    test_form,
     with_test,
 )
 from integrome.api.web_render import WebRoute, render_page
@@ -84,7 +84,7 @@ SignedIn = Annotated[Principal, Depends(page_user)]
 AnalysisId = Annotated[str, Path(pattern=ANALYSIS_ID)]
 JobId = Annotated[str, Path(pattern=r"^job-[0-9a-f]{16}$")]
 _FORM_LIMIT = 64 * 1024
-"""Largest sign-in or catalog-test form body (a few hundred bytes in practice)."""
+"""Largest form body (sign-in, sign-out, a catalog test: a few hundred bytes in practice)."""
 _HOME_OF_ROLE = {"clinician": "patients", "admin": "patients", "lab": "lab", "researcher": "kb"}
 
 
@@ -121,31 +121,52 @@ def sign_in_form(request: Request, next_path: Annotated[str | None, Query(alias=
     return render_page(request, "signin.html.j2", next_path=safe_next(next_path), error=None, username="")
 
 
+async def _posted_form(request: Request) -> dict[str, list[str]]:
+    """The form's text fields (all values of each) after the CSRF check. The length is checked
+    before anything is read: a browser always sends it for a form, and forms here are small."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise HTTPException(411, "send the form with a Content-Length")
+    if int(length) > _FORM_LIMIT:
+        raise HTTPException(413, f"a form is at most {_FORM_LIMIT} bytes")
+    form = await request.form()
+    values: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            values.setdefault(key, []).append(value)
+    verify_csrf(request, values.get("csrf_token", [""])[0])
+    return values
+
+
+def _single(values: dict[str, list[str]]) -> dict[str, str]:
+    return {key: items[0] for key, items in values.items()}
+
+
 @router.post(f"{WEB_PREFIX}/signin")
-def sign_in(
+async def sign_in(
     request: Request,
     repository: Repo,
     authenticator: Annotated[Authenticator, Depends(get_authenticator)],
-    username: Annotated[str, Form(max_length=200)],
-    password: Annotated[str, Form(max_length=1024)],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    next_path: Annotated[str, Form(alias="next", max_length=2000)] = HOME,
 ) -> Response:
     """The REST password flow (`issue_token`, audited), with the token kept in a session cookie."""
-    verify_csrf(request, csrf_token)
-    form = OAuth2PasswordRequestForm(username=username, password=password, grant_type="password")
+    fields = _single(await _posted_form(request))
+    next_path = safe_next(fields.get("next"))
+    username = fields.get("username", "")
+    form = OAuth2PasswordRequestForm(
+        username=username, password=fields.get("password", ""), grant_type="password"
+    )
     try:
-        token = issue_token(request, form, repository, authenticator)
+        token = await run_in_threadpool(issue_token, request, form, repository, authenticator)
     except HTTPException:
         return render_page(
             request,
             "signin.html.j2",
             status=400,
-            next_path=safe_next(next_path),
+            next_path=next_path,
             error="Incorrect user name or password.",
             username=username,
         )
-    response = _see_other(safe_next(next_path))
+    response = _see_other(next_path)
     start_session(response, request, token.access_token, token.expires_in)
     response.delete_cookie(CSRF_COOKIE, path=WEB_PREFIX)
     return response
@@ -153,9 +174,7 @@ def sign_in(
 
 @router.post(f"{WEB_PREFIX}/signout")
 async def sign_out(request: Request) -> Response:
-    form = await request.form()
-    token = form.get("csrf_token")
-    verify_csrf(request, token if isinstance(token, str) else None)
+    await _posted_form(request)
     response = _see_other(f"{WEB_PREFIX}/signin")
     end_session(response, request)
     return response
@@ -257,7 +276,11 @@ async def upload(
     run = RunRequest(sample=sample or None, build=build, role=role)
     ip = client_ip(request)
     paths = [f.path for f in received.files]
-    job = jobs.create(principal.user_id)
+    try:
+        job = jobs.create(principal.user_id)
+    except BaseException:
+        received.discard()
+        raise
 
     def work(progress: ProgressReporter) -> str:
         stored = run_and_store(
@@ -452,25 +475,6 @@ def _kb_path(settings: AppSettings) -> pathlib.Path:
     return settings.kb_path
 
 
-async def _posted_form(request: Request) -> dict[str, Any]:
-    """The form's fields after the CSRF check; bodies over 64 KiB or of unknown length are refused."""
-    length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) > _FORM_LIMIT:
-        raise HTTPException(413, f"a form is at most {_FORM_LIMIT} bytes")
-    form = await request.form()
-    values: dict[str, Any] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, str):
-            values.setdefault(key, []).append(value)
-    token = values.get("csrf_token", [None])[0]
-    verify_csrf(request, token)
-    return values
-
-
-def _single(values: dict[str, Any]) -> dict[str, str]:
-    return {key: items[0] for key, items in values.items()}
-
-
 def _published(settings: AppSettings, slug: str) -> PublishedCatalog:
     for published in published_catalogs(_kb_path(settings)):
         if published.slug == slug:
@@ -613,7 +617,7 @@ def edit_test_form(
         raise HTTPException(404, f"catalog {slug!r} has no test {test_id!r}")
     return _test_page(
         request,
-        form=test_form(test),
+        form=form_from_test(test),
         catalog=None,
         published=published,
         version=published.catalog.version,
