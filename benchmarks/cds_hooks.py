@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -160,50 +160,79 @@ def _body(hook: str) -> dict[str, Any]:
     return {"hookInstance": str(uuid.uuid4()), "hook": hook, "context": context}
 
 
-async def _fire(
-    client: httpx.AsyncClient, requests: list[Callable[[], Any]], concurrency: int
-) -> tuple[list[float], int]:
-    gate = asyncio.Semaphore(concurrency)
-    latencies: list[float] = []
-    failures = 0
+@dataclass(frozen=True)
+class Call:
+    """One prepared HTTP request (token signed and body encoded before timing)."""
 
-    async def one(send: Callable[[], Any]) -> None:
-        nonlocal failures
-        async with gate:
-            start = time.perf_counter()
-            response = await send()
-            latencies.append(time.perf_counter() - start)
-            if response.status_code != 200:
-                failures += 1
-
-    await asyncio.gather(*(one(send) for send in requests))
-    return latencies, failures
+    path: str
+    body: bytes | None = None
+    token: str | None = None
 
 
-def _run(url: str, requests: list[Callable[[httpx.AsyncClient], Any]], concurrency: int) -> dict[str, float]:
+async def _send(client: httpx.AsyncClient, call: Call) -> httpx.Response:
+    if call.body is None:
+        return await client.get(call.path)
+    headers = {"Authorization": f"Bearer {call.token}", "Content-Type": "application/json"}
+    return await client.post(call.path, content=call.body, headers=headers)
+
+
+def _run(url: str, calls: list[Call], concurrency: int) -> dict[str, float]:
+    """Latency percentiles (ms) and throughput of `calls`, at most `concurrency` in flight."""
+
     async def go() -> tuple[list[float], int, float]:
+        gate = asyncio.Semaphore(concurrency)
+        latencies: list[float] = []
+        failures = 0
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as client:
+
+            async def one(call: Call) -> None:
+                nonlocal failures
+                async with gate:
+                    start = time.perf_counter()
+                    response = await _send(client, call)
+                    latencies.append(time.perf_counter() - start)
+                    failures += response.status_code != 200
+
             start = time.perf_counter()
-            latencies, failures = await _fire(client, [lambda r=r: r(client) for r in requests], concurrency)
+            await asyncio.gather(*(one(call) for call in calls))
             return latencies, failures, time.perf_counter() - start
 
     latencies, failures, wall = asyncio.run(go())
     if failures:
-        raise SystemExit(f"{failures} of {len(requests)} requests failed")
+        raise SystemExit(f"{failures} of {len(calls)} requests failed")
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {
-        "p50": cuts[49] * 1000,
-        "p95": cuts[94] * 1000,
-        "p99": cuts[98] * 1000,
-        "throughput": len(latencies) / wall,
-    }
+    return {"p50": cuts[49] * 1000, "p95": cuts[94] * 1000, "p99": cuts[98] * 1000, "rate": len(calls) / wall}
+
+
+def _hook_calls(key: ECKey, url: str, hook: str, count: int) -> list[Call]:
+    path = f"/cds-services/integrome-{hook}"
+    return [Call(path, json.dumps(_body(hook)).encode(), _token(key, f"{url}{path}")) for _ in range(count)]
+
+
+def _table(title: str, results: dict[str, dict[str, float]]) -> None:
+    baseline = results["GET /health (baseline)"]["p95"]
+    print(title)
+    print(f"  {'endpoint':<24} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p95/base':>9}")
+    for name, row in results.items():
+        print(
+            f"  {name:<24} {row['p50']:8.1f} {row['p95']:8.1f} {row['p99']:8.1f} "
+            f"{row['rate']:8.0f} {row['p95'] / baseline:8.1f}x"
+        )
+
+
+def _measure(key: ECKey, url: str, requests: int, concurrency: int) -> dict[str, dict[str, float]]:
+    results = {"GET /health (baseline)": _run(url, [Call("/health")] * requests, concurrency)}
+    for hook in ("order-sign", "patient-view"):
+        results[f"POST {hook}"] = _run(url, _hook_calls(key, url, hook, requests), concurrency)
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--serial", type=int, default=500, help="requests of the one-at-a-time pass")
     args = parser.parse_args()
     key = ECKey.generate_key("P-384", parameters={"kid": "bench-1", "alg": "ES384"})
     pseudonym_key = secrets.token_urlsafe(48)
@@ -215,48 +244,26 @@ def main() -> None:
         server = _server(data_dir, port, key, pseudonym_key)
         try:
             _wait(url)
-            warm = [
-                lambda c, h=h: c.post(
-                    f"/cds-services/integrome-{h}",
-                    json=_body(h),
-                    headers={"Authorization": f"Bearer {_token(key, f'{url}/cds-services/integrome-{h}')}"},
-                )
-                for h in ("order-sign", "patient-view")
-                for _ in range(20)
-            ]
-            _run(url, warm, args.concurrency)
-            results: dict[str, dict[str, float]] = {}
-            results["GET /health (baseline)"] = _run(
-                url, [lambda c: c.get("/health") for _ in range(args.requests)], args.concurrency
-            )
-            for hook in ("order-sign", "patient-view"):
-                audience = f"{url}/cds-services/integrome-{hook}"
-                signed = [(json.dumps(_body(hook)), _token(key, audience)) for _ in range(args.requests)]
-                requests = [
-                    lambda c, b=b, t=t, h=hook: c.post(
-                        f"/cds-services/integrome-{h}",
-                        content=b,
-                        headers={"Authorization": f"Bearer {t}", "Content-Type": "application/json"},
-                    )
-                    for b, t in signed
-                ]
-                results[f"POST {hook}"] = _run(url, requests, args.concurrency)
+            _run(url, _hook_calls(key, url, "order-sign", 50) + _hook_calls(key, url, "patient-view", 50), 10)
+            serial = _measure(key, url, args.serial, 1)
+            loaded = _measure(key, url, args.requests, args.concurrency)
         finally:
             server.terminate()
             server.wait(timeout=30)
-    baseline = results["GET /health (baseline)"]["p95"]
     machine = platform.processor() or platform.machine()
-    print(f"machine: {machine}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"stored analysis {analysis_id}; {args.requests} requests per row, {args.concurrency} in flight")
-    print(f"{'endpoint':<24} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p95/base':>9}")
-    for name, row in results.items():
-        print(
-            f"{name:<24} {row['p50']:8.1f} {row['p95']:8.1f} {row['p99']:8.1f} "
-            f"{row['throughput']:8.0f} {row['p95'] / baseline:8.1f}x"
-        )
-    worst = max(row["p95"] for name, row in results.items() if name.startswith("POST"))
+    print(
+        f"machine: {machine}, {os.cpu_count()} cores (shared by client and server), "
+        f"Python {platform.python_version()}"
+    )
+    print(f"stored analysis {analysis_id} (demo patient); one uvicorn worker on 127.0.0.1")
+    _table(f"one request at a time ({args.serial} per row): service time", serial)
+    _table(f"{args.concurrency} in flight ({args.requests} per row)", loaded)
+    worst = max(row["p95"] for name, row in loaded.items() if name.startswith("POST"))
     verdict = "meets" if worst < 50 else "misses"
-    print(f"goal p95 < 50 ms: {verdict} (worst CDS p95 {worst:.1f} ms; the spec asks for about 500 ms)")
+    print(
+        f"goal p95 < 50 ms at {args.concurrency} in flight: {verdict} "
+        f"(worst CDS p95 {worst:.1f} ms; the spec asks for about 500 ms)"
+    )
 
 
 if __name__ == "__main__":

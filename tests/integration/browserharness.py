@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from fastapi import FastAPI
 
 from integrome.api.app import create_app
 from integrome.settings import Settings
@@ -64,6 +65,7 @@ def require_browser() -> None:
 class LiveServer:
     url: str
     settings: Settings
+    app: FastAPI
 
 
 @contextmanager
@@ -89,7 +91,7 @@ def live_server(data_dir: Path) -> Iterator[LiveServer]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{port}", settings=settings)
+        yield LiveServer(url=f"http://127.0.0.1:{port}", settings=settings, app=app)
     finally:
         server.should_exit = True
         thread.join(timeout=20)

@@ -104,6 +104,68 @@ def test_upload_goes_through_the_job_to_the_report(uploaded: dict[str, Any]) -> 
     assert any(re.search(r"/web/jobs/job-[0-9a-f]{16}$", url) for url in uploaded["requested"])
 
 
+def test_job_page_follows_the_job_until_the_report_opens(
+    clinician_page: Page, server: LiveServer, uploaded: dict[str, Any]
+) -> None:
+    page = clinician_page
+    repository = server.app.state.repository
+    with repository.transaction() as tx:
+        owner = tx.get_user("ann")
+        job = tx.add_job("browser-test", owner.id)
+    page.goto(f"{server.url}/web/jobs/{job.id}")
+    state = page.locator("#job-state")
+    assert state.inner_text() == "Waiting for a free worker…"
+    with repository.transaction() as tx:
+        tx.update_job(job.id, status="running", progress=125_000)
+    page.wait_for_function("document.getElementById('job-state').textContent.includes('125,000')")
+    assert state.inner_text() == "Analyzing: 125,000 records read…"
+    assert page.locator("#step-running").get_attribute("class") == "current"
+    screenshot(page, "job-progress.png")
+    analysis_id = uploaded["url"].rsplit("/", 1)[1]
+    with repository.transaction() as tx:
+        tx.update_job(job.id, status="succeeded", analysis_id=analysis_id)
+    page.wait_for_url(uploaded["url"], timeout=10_000)
+
+
+def test_failed_job_shows_the_reason_and_a_way_back(clinician_page: Page, server: LiveServer) -> None:
+    page = clinician_page
+    repository = server.app.state.repository
+    with repository.transaction() as tx:
+        job = tx.add_job("browser-test", tx.get_user("ann").id)
+    page.goto(f"{server.url}/web/jobs/{job.id}")
+    with repository.transaction() as tx:
+        tx.update_job(job.id, status="failed", message="tumor.vcf: line 7: expected 8 tab-separated columns")
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text() == "tumor.vcf: line 7: expected 8 tab-separated columns"
+    assert page.get_by_role("link", name="Upload the files again").is_visible()
+
+
+def test_every_form_control_has_a_label(
+    clinician_page: Page, server: LiveServer, uploaded: dict[str, Any]
+) -> None:
+    page = clinician_page
+    unlabelled: dict[str, list[str]] = {}
+    for path in (
+        "/web/upload",
+        uploaded["url"].removeprefix(server.url),
+        "/web/kb",
+        "/web/catalog",
+        "/web/patients",
+    ):
+        page.goto(server.url + path)
+        missing = page.evaluate(
+            """() => Array.from(document.querySelectorAll(
+                   'input:not([type=hidden]), select, textarea, button'))
+                 .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                               && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+                 .map(el => el.outerHTML.slice(0, 80))"""
+        )
+        if missing:
+            unlabelled[path] = missing
+    assert unlabelled == {}
+
+
 def test_report_shows_the_critical_alert_osimertinib_and_the_cyp2c19_row(
     clinician_page: Page, uploaded: dict[str, Any]
 ) -> None:

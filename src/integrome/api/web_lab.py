@@ -226,24 +226,20 @@ def with_test(published: PublishedCatalog, form: TestForm, version: str, replace
     if not version.strip():
         raise FormProblem("version", "give the catalog's new version (e.g. 2026.12.0)")
     catalog = published.catalog
-    tests = list(catalog.tests)
-    kept = None
-    if replaces is not None:
-        positions = [index for index, test in enumerate(tests) if test.id == replaces]
-        if not positions:
+    ids = [test.id for test in catalog.tests]
+    documents = [test.model_dump(mode="json", exclude_defaults=True) for test in catalog.tests]
+    if replaces is None:
+        if form.id in ids:
+            raise FormProblem("id", f"the catalog already has a test {form.id!r}; edit that one instead")
+        documents.append(_test_document(form, None))
+    else:
+        if replaces not in ids:
             raise FormProblem("id", f"the catalog has no test {replaces!r}")
-        kept = tests[positions[0]]
         if form.id != replaces:
             raise FormProblem("id", "a test keeps its id; add a new test to use another id")
-    elif any(test.id == form.id for test in tests):
-        raise FormProblem("id", f"the catalog already has a test {form.id!r}; edit that one instead")
+        position = ids.index(replaces)
+        documents[position] = _test_document(form, catalog.tests[position])
     document = catalog.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    documents = [test.model_dump(mode="json", exclude_defaults=True) for test in tests]
-    new = _test_document(form, kept)
-    if kept is not None:
-        documents[positions[0]] = new
-    else:
-        documents.append(new)
     document.update(version=version.strip(), tests=documents)
     return _validated(document)
 

@@ -20,6 +20,7 @@ call gives the same uuids and feedback can be matched to a card.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -117,6 +118,7 @@ _TIER_ONE = frozenset({"IA", "IB"})
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 _SOURCES: dict[str, Source] = {name: name for name in get_args(Source)}
 _MEMO_LIMIT = 64
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|#])")
 
 
 def _reason(code: str, display: str) -> dict[str, str]:
@@ -397,13 +399,7 @@ def draft_orders(bundle: Any, selections: Sequence[str] | None) -> list[DraftOrd
 
 def _md(text: str) -> str:
     """Escape Markdown control characters in text that comes from data, not from us."""
-    out = []
-    for char in text:
-        if char in "\\`*_[]<>|#":
-            out.append("\\" + char)
-        else:
-            out.append(char)
-    return "".join(out)
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def _summary(text: str) -> str:

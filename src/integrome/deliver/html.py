@@ -34,7 +34,7 @@ from integrome.model import (
     VariantFinding,
 )
 
-__all__ = ["ReportView", "age_in_years", "build_view", "render_html"]
+__all__ = ["GlanceRow", "ReportView", "age_in_years", "build_view", "render_html"]
 
 DISCLAIMER = (
     "Clinical decision support, not a diagnosis. integrome matches the data it was given against a "
@@ -80,6 +80,9 @@ _CODE_SYSTEMS = {
     "hpo": "HPO",
 }
 
+_MEDICATION_STATE = {"active": "current", "planned": "planned"}
+"""How the therapy overview marks a regimen the patient already takes or will start."""
+
 _LISTED_WARNINGS = 50
 """Warnings shown in the report; the JSON keeps all of them."""
 _LISTED_POSITIONS = 4
@@ -103,6 +106,8 @@ class InsightView:
     findings: list[str]
     citations: list[Link]
     options: list[OptionView]
+    regimen: str = ""
+    """The drugs as one regimen, marked when the patient already takes or is planned to start them."""
 
     @property
     def evidence_count(self) -> str:
@@ -126,10 +131,44 @@ class OptionView:
 
 
 @dataclass(frozen=True)
+class GlanceRow:
+    """One line of the therapy overview: what a group of options rests on, its tier, the options."""
+
+    basis: str
+    tier_label: str | None
+    tier_class: str | None
+    options: list[Link]
+
+
+@dataclass(frozen=True)
 class SectionView:
     key: str
     title: str
     cards: list[InsightView]
+
+    @property
+    def glance(self) -> list[GlanceRow]:
+        """Therapy options grouped by finding and tier, in ranked order, each linking to its card.
+
+        Several regimens often rest on one driver (seven EGFR TKIs for L858R); the overview lets the
+        first page show all of them in a few lines. Derived from `cards`, so a filtered view
+        (the web page) stays consistent.
+        """
+        if self.key != "actionable" or len(self.cards) < 2:
+            return []
+        groups: dict[tuple[str, str | None], list[InsightView]] = {}
+        for view in self.cards:
+            basis = "; ".join(view.findings) or ", ".join(view.insight.genes)
+            groups.setdefault((basis, view.insight.tier), []).append(view)
+        return [
+            GlanceRow(
+                basis=basis,
+                tier_label=views[0].tier_label,
+                tier_class=views[0].tier_class,
+                options=[Link(text=v.regimen or v.insight.title, url=f"#{v.anchor}") for v in views],
+            )
+            for (basis, _), views in groups.items()
+        ]
 
 
 @dataclass(frozen=True)
@@ -228,7 +267,10 @@ def build_view(analysis: Analysis) -> ReportView:
     """Arrange an analysis into report sections (pure; the template only lays it out)."""
     patient = analysis.patient
     finding_labels = {f.id: _finding_label(f) for f in analysis.findings}
-    views = [_insight_view(i, finding_labels) for i in analysis.insights]
+    taking = {
+        m.name: _MEDICATION_STATE[m.status] for m in patient.medications if m.status in _MEDICATION_STATE
+    }
+    views = [_insight_view(i, finding_labels, taking) for i in analysis.insights]
     alerts = sorted(
         (v for v in views if v.insight.severity != "info"),
         key=lambda v: _SEVERITY_RANK[v.insight.severity],
@@ -312,7 +354,13 @@ def _summary(insights: list[Insight]) -> str:
     return f"{total} insight{'' if total == 1 else 's'}: " + ", ".join(parts) + "."
 
 
-def _insight_view(insight: Insight, finding_labels: dict[str, str]) -> InsightView:
+def _regimen(drugs: list[str], taking: dict[str, str]) -> str:
+    states = sorted({taking[d] for d in drugs if d in taking})
+    marker = f" ({', '.join(states)})" if states else ""
+    return " + ".join(drugs) + marker
+
+
+def _insight_view(insight: Insight, finding_labels: dict[str, str], taking: dict[str, str]) -> InsightView:
     tier_label = tier_class = None
     if insight.tier:
         tier_label = f"Tier {insight.tier}"
@@ -335,6 +383,7 @@ def _insight_view(insight: Insight, finding_labels: dict[str, str]) -> InsightVi
         findings=[finding_labels.get(fid, fid) for fid in insight.finding_ids],
         citations=[_citation_link(c) for c in insight.citations],
         options=[_option_view(o) for o in insight.options],
+        regimen=_regimen(insight.drugs, taking),
     )
 
 

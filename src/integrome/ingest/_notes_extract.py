@@ -8,11 +8,19 @@ Representation choices the matcher relies on:
   `VariantFinding(gene="EGFR", consequence="inframe_deletion", exon=19)`; insertions (and
   duplications) → "inframe_insertion"; "MET exon 14 skipping" → consequence "exon_loss_variant"
   (SO:0001572, "a sequence variant whereby an exon is lost from the transcript") with exon=14;
-  "KIT exon 11 mutation" → "protein_altering_variant" with exon=11.
+  "KIT exon 11 mutation" → "protein_altering_variant" with exon=11; "EGFR exon 21 missense" →
+  "missense_variant" with exon=21. A cDNA change in brackets right after the statement decides the
+  consequence ("NPM1 exon 12 insertion (c.860_863dupTCTG)" is a frameshift).
+- Alterations named instead of written as a change carry the name in `label`: "FLT3-ITD" →
+  `VariantFinding(gene="FLT3", consequence="inframe_insertion", label="ITD")`, "FLT3-TKD" →
+  label "TKD" (with hgvs_p when a change such as D835Y is written); the matcher knows where they lie
+  (`match._alterations.NAMED_ALTERATIONS`).
 - A gene-level mutation without a change ("KRAS mutation", "EGFR-mutant", "BRCA2 pathogenic
   variant") → `VariantFinding(consequence="protein_altering_variant")`, no hgvs_p.
-- Fusions: `FusionFinding.gene` is the driver partner (EML4-ALK → ALK, partner EML4); "ALK
-  positive"/"ALK+" (the way ALK and ROS1 status is written) is a fusion with no partner.
+- Fusions: `FusionFinding.gene` is the driver partner (EML4-ALK → ALK, partner EML4; FGFR2-BICC1 →
+  FGFR2, see `_notes_genomic.fusion_driver`); "GENE1-GENE2", "GENE1::GENE2" and "GENE1–GENE2" are
+  written 5' to 3'. "ALK positive"/"ALK+" (the way ALK and ROS1 status is written) is a fusion with
+  no partner.
 - Amplification ("ERBB2 amplification", "HER2 amplified", HER2 "FISH amplified") →
   `CopyNumberFinding(call="amplification")`; a HER2 ISH result that is not amplified →
   `BiomarkerFinding(biomarker="HER2", method="ISH", value="not amplified", status="negative")`.
@@ -20,6 +28,8 @@ Representation choices the matcher relies on:
   statement ("exon 19 deletion"), "fusion", "amplification", "mutation" (also for "wild type") or
   "any" for a bare biomarker gene ("ALK negative").
 - Biomarker results → `BiomarkerFinding` with the status rules documented in `_notes_biomarkers`.
+- What an assay tested ("positions tested: DPYD c.1905+1G>A, ...") is not a finding; a following
+  "No variants detected." makes those genes tested negative (`_notes_panel`).
 """
 
 from __future__ import annotations

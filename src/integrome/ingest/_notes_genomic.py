@@ -53,6 +53,7 @@ _EXON_KINDS = (
     (re.compile(r"skip", re.IGNORECASE), "exon_loss_variant", "skipping"),
     (re.compile(r"\bdel|deletion|\d+del\b", re.IGNORECASE), "inframe_deletion", "deletion"),
     (re.compile(r"\bins|insertion|dup", re.IGNORECASE), "inframe_insertion", "insertion"),
+    (re.compile(r"missense", re.IGNORECASE), "missense_variant", "missense"),
     (re.compile(r"mutation|alteration", re.IGNORECASE), "protein_altering_variant", "mutation"),
 )
 _EXON_COMPACT = re.compile(r"^(?:ex(?:on)?(\d+)(del|ins|skip)\w*|del(\d+)|(\d+)del)$", re.IGNORECASE)

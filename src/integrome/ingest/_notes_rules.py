@@ -241,7 +241,7 @@ def _exon_patterns(genes: list[Pattern]) -> list[Pattern]:
     """Gene + exon + kind: "EGFR exon 19 deletion", "MET exon 14 skipping", "EGFR ex19del", "METex14"."""
     kinds = _split("""
         deletion | deletions | del | insertion | insertions | ins | skipping | skip | mutation | mutations |
-        alteration | alterations | duplication | duplications | dup""")
+        alteration | alterations | duplication | duplications | dup | missense""")
     in_frame = [_words("in", op="?"), _orth(*_HYPHEN, op="?"), _words("frame", op="?")]
     bodies: list[Pattern] = [
         [
@@ -942,7 +942,8 @@ def _only_tested_items_between(target: Span, modifier: Span, _between: Span) -> 
         if text in (">", "*", "+", "_") or text.isupper() or token.lower_ in _COORDINATION | _LIST_WORDS:
             continue
         return False
-    return True
+    # "EGFR exon 19 deletion (positions 746-750)": a cue inside brackets opened after the target
+    return not (modifier.start > target.start and depth > 0)
 
 
 def _panel_specs() -> list[Spec]:

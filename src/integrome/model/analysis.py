@@ -68,6 +68,8 @@ class PgxResult(StrictModel):
 class TestOption(StrictModel):
     """A catalog test that would close some of the patient's gaps (filled by the gaps matcher)."""
 
+    __test__ = False  # a catalog test, not a pytest test class
+
     test_id: str
     name: str
     provider: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from integrome.model import (
     BiomarkerFinding,
     Diagnosis,
     Finding,
+    FusionFinding,
     GenotypeCall,
     InputDocument,
     Medication,
@@ -379,3 +381,167 @@ def test_progress_is_reported_with_the_file_name(shared_acceptance: Path) -> Non
     assert seen
     assert {name for name, _ in seen} == {"variants.vcf"}
     assert seen[-1][1] > 0
+
+
+# --- one fact, one finding ------------------------------------------------------------------
+
+
+TP53_VCF = {
+    "gene": "TP53",
+    "hgvs_p": "p.Arg273Cys",
+    "chrom": "chr17",
+    "pos": 7673803,
+    "ref": "G",
+    "alt": "A",
+    "build": "GRCh38",
+    "provenance": "t.vcf:line 16",
+}
+
+
+@pytest.mark.parametrize("consequence", ["missense_variant", "protein_altering_variant"])
+def test_gene_level_text_variant_is_merged_into_the_vcf_variant(consequence: str) -> None:
+    stated = variant("fhir", gene="TP53", consequence=consequence, origin="somatic", provenance="b.json#R/1")
+    (merged,) = merge_results(
+        [part("b.json", findings=[stated]), part("t.vcf", findings=[variant("vcf", **TP53_VCF)])]
+    ).findings
+    assert isinstance(merged, VariantFinding)
+    assert (merged.source, merged.hgvs_p, merged.origin, merged.provenance) == (
+        "vcf",
+        "p.Arg273Cys",
+        "somatic",
+        "t.vcf:line 16; also b.json#R/1",
+    )
+
+
+def test_text_variant_of_another_kind_is_not_merged() -> None:
+    stated = variant("notes", gene="TP53", consequence="frameshift_variant")
+    findings = merge_results(
+        [part("n.txt", findings=[stated]), part("t.vcf", findings=[variant("vcf", **TP53_VCF)])]
+    ).findings
+    assert len(findings) == 2
+
+
+def test_unannotated_vcf_variant_never_absorbs_a_text_variant() -> None:
+    bare = variant("vcf", chrom="chr1", pos=1046550, ref="C", alt="T", build="GRCh38")
+    stated = variant("notes", gene="TP53", consequence="missense_variant")
+    findings = merge_results([part("n.txt", findings=[stated]), part("t.vcf", findings=[bare])]).findings
+    assert sorted(str(getattr(f, "gene", None)) for f in findings) == ["None", "TP53"]
+
+
+def test_cdna_change_in_text_and_vcf_is_one_variant() -> None:
+    stated = variant("fhir", gene="DPYD", hgvs_c="c.1905+1G>A", provenance="b.json#R/1")
+    called = variant(
+        "vcf", gene="DPYD", hgvs_c="NM_000110.4:c.1905+1G>A", chrom="chr1", pos=97450058, ref="C", alt="T"
+    )
+    (merged,) = merge_results([part("b.json", findings=[stated]), part("g.vcf", findings=[called])]).findings
+    assert isinstance(merged, VariantFinding)
+    assert (merged.source, merged.pos) == ("vcf", 97450058)
+
+
+def test_same_biomarker_value_from_record_and_note_is_one_graded_finding() -> None:
+    common: dict[str, Any] = {
+        "biomarker": "PD-L1",
+        "gene": "CD274",
+        "method": "IHC",
+        "scoring": "TPS",
+        "numeric": 60.0,
+    }
+    graded = BiomarkerFinding(
+        id="a",
+        source="fhir",
+        origin="somatic",
+        provenance="b.json#O/1",
+        value="60%",
+        status="positive",
+        **common,
+    )
+    noted = BiomarkerFinding(
+        id="b", source="notes", provenance="n.txt:line 10", value="60%", status="unknown", **common
+    )
+    (merged,) = merge_results([part("n.txt", findings=[noted]), part("b.json", findings=[graded])]).findings
+    assert isinstance(merged, BiomarkerFinding)
+    assert (merged.source, merged.status, merged.provenance) == (
+        "fhir",
+        "positive",
+        "b.json#O/1; also n.txt:line 10",
+    )
+
+
+def test_different_values_of_one_biomarker_stay_apart() -> None:
+    first = BiomarkerFinding(id="a", source="fhir", biomarker="HER2", value="2+", status="equivocal")
+    second = BiomarkerFinding(
+        id="b", source="notes", biomarker="HER2", value="not amplified", status="negative"
+    )
+    assert len(merge_results([part("a", findings=[first, second])]).findings) == 2
+
+
+def test_fusion_stated_twice_keeps_the_known_origin() -> None:
+    fusion: dict[str, Any] = {
+        "gene": "NTRK3",
+        "partner": "ETV6",
+        "five_prime": "ETV6",
+        "three_prime": "NTRK3",
+    }
+    coded = FusionFinding(id="a", source="fhir", origin="somatic", provenance="b.json#O/2", **fusion)
+    noted = FusionFinding(id="b", source="notes", provenance="n.txt:line 6", **fusion)
+    partnerless = FusionFinding(id="c", source="notes", provenance="n.txt:line 9", gene="NTRK3")
+    (merged,) = merge_results(
+        [part("n.txt", findings=[noted, partnerless]), part("b", findings=[coded])]
+    ).findings
+    assert isinstance(merged, FusionFinding)
+    assert (merged.origin, merged.partner, merged.provenance) == (
+        "somatic",
+        "ETV6",
+        "b.json#O/2; also n.txt:line 6; also n.txt:line 9",
+    )
+
+
+def test_negatives_of_different_known_origins_stay_apart() -> None:
+    germline = NegativeFinding(id="a", source="fhir", origin="germline", gene="BRCA1", alteration="mutation")
+    somatic = NegativeFinding(id="b", source="fhir", origin="somatic", gene="BRCA1", alteration="mutation")
+    unknown = NegativeFinding(id="c", source="notes", gene="BRCA1", alteration="mutation", method="NGS")
+    assert len(merge_results([part("a", findings=[germline, somatic])]).findings) == 2
+    assert len(merge_results([part("a", findings=[somatic, unknown])]).findings) == 1
+
+
+def test_merged_findings_do_not_depend_on_input_order() -> None:
+    stated = variant("fhir", gene="TP53", consequence="missense_variant", provenance="b.json#R/1")
+    noted = variant("notes", gene="TP53", consequence="protein_altering_variant", provenance="n.txt:line 7")
+    parts = [
+        part("b.json", findings=[stated]),
+        part("n.txt", findings=[noted]),
+        part("t.vcf", findings=[variant("vcf", **TP53_VCF)]),
+    ]
+    (merged,) = merge_results(parts).findings
+    assert merge_results(parts[::-1]).findings == [merged]
+    assert merged.provenance == "t.vcf:line 16; also b.json#R/1; also n.txt:line 7"
+
+
+@pytest.mark.parametrize(
+    ("text", "oncotree", "kept"),
+    [
+        ("adenocarcinoma of the right upper lobe", "LUAD", False),
+        ("lung cancer", "LUNG", False),
+        ("lung adenocarcinoma, invasive mucinous", "LUMAD", True),
+        ("coronary artery disease", None, True),
+    ],
+)
+def test_text_diagnosis_repeating_a_coded_one_is_dropped(text: str, oncotree: str | None, kept: bool) -> None:
+    coded = Diagnosis(
+        system="icd-10-cm",
+        code="C34.11",
+        display="Malignant neoplasm of upper lobe, right bronchus or lung",
+        oncotree="LUAD",
+    )
+    noted = Diagnosis(system="text", code=text, display=text, oncotree=oncotree, source="notes")
+    diagnoses = merge_results(
+        [part("b.json", diagnoses=[coded]), part("n.txt", diagnoses=[noted])]
+    ).patient.diagnoses
+    assert [d.system for d in diagnoses] == (["icd-10-cm", "text"] if kept else ["icd-10-cm"])
+
+
+def test_text_diagnosis_with_the_coded_wording_is_dropped() -> None:
+    coded = Diagnosis(system="icd-10-cm", code="I10", display="Hypertension")
+    noted = Diagnosis(system="text", code="hypertension", display="hypertension", source="notes")
+    (diagnosis,) = merge_results([part("a", diagnoses=[coded, noted])]).patient.diagnoses
+    assert diagnosis.system == "icd-10-cm"

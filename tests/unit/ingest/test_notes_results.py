@@ -283,3 +283,17 @@ class TestFhirAgreement:
             ),
         }
         assert [(f.kind, getattr(f, "gene", None)) for f in self._read(report)] == [("negative", "DPYD")]
+
+    def test_tmb_threshold_is_ten_mutations_per_megabase(self) -> None:
+        assert [tmb_status(value) for value in (9.9, 10.0, 14.0)] == ["negative", "positive", "positive"]
+
+
+class TestExonStatements:
+    def test_exon_missense_statement_is_a_missense_variant_in_that_exon(self) -> None:
+        (egfr,) = _findings("Reportable alterations: see attached VCF (EGFR exon 21 missense).")
+        assert isinstance(egfr, VariantFinding)
+        assert (egfr.gene, egfr.consequence, egfr.exon) == ("EGFR", "missense_variant", 21)
+
+    def test_positions_in_brackets_after_a_result_describe_it(self) -> None:
+        (deletion,) = _findings("EGFR exon 19 deletion (positions 746-750) detected")
+        assert isinstance(deletion, VariantFinding)

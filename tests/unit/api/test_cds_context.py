@@ -1,0 +1,53 @@
+"""CDS Hooks data gathering (api/cds_context.py): audit group commit and prefetch query templates."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from integrome.api.cds_context import _AuditWriter, _query
+from integrome.errors import StorageError
+from integrome.storage import AuditEvent, create_repository
+from integrome.storage.sql import SqlRepository, make_engine
+
+
+def _event(n: int) -> AuditEvent:
+    return AuditEvent(actor=f"ehr#{n}", role="cds-client", action="cds.order-sign", outcome="success")
+
+
+def test_concurrent_calls_each_return_only_after_their_audit_row_is_committed(tmp_path: Path) -> None:
+    repository = create_repository(f"sqlite:///{tmp_path / 'a.db'}")
+    writer = _AuditWriter(repository)
+    seen: dict[int, bool] = {}
+    start = threading.Barrier(16)
+
+    def call(n: int) -> None:
+        start.wait()
+        writer.write(_event(n))
+        with repository.transaction() as tx:
+            seen[n] = any(row.actor == f"ehr#{n}" for row in tx.list_audit(limit=100))
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert seen == dict.fromkeys(range(16), True)
+    repository.close()
+
+
+def test_a_failed_audit_commit_fails_the_call_and_leaves_the_writer_usable(tmp_path: Path) -> None:
+    broken = SqlRepository(make_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'a.db'}"))
+    writer = _AuditWriter(broken)
+    for n in range(2):
+        with pytest.raises(StorageError):
+            writer.write(_event(n))
+
+
+def test_prefetch_templates_are_filled_from_the_context_and_url_encoded() -> None:
+    template = "Observation?patient={{context.patientId}}&category=laboratory"
+    assert _query(template, {"patientId": "a b/1"}) == "Observation?patient=a%20b%2F1&category=laboratory"
+    assert _query(template, {}) is None
+    assert _query(template, {"patientId": {"id": "x"}}) is None
