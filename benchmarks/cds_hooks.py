@@ -104,6 +104,8 @@ def _server(data_dir: Path, port: int, key: ECKey, pseudonym_key: str) -> subpro
         "--log-level",
         "warning",
         "--no-access-log",
+        "--timeout-keep-alive",
+        "60",
     ]
     return subprocess.Popen(command, env=env, cwd=data_dir)
 

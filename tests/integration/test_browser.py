@@ -27,6 +27,14 @@ from tests.integration.browserharness import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
+
+def expect(locator: Any) -> Any:
+    """Playwright's retrying assertions (imported late: the module loads without Playwright)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 pytestmark = pytest.mark.slow
 
 TABLET = {"width": 768, "height": 1024}
@@ -117,8 +125,7 @@ def test_job_page_follows_the_job_until_the_report_opens(
     assert state.inner_text() == "Waiting for a free worker…"
     with repository.transaction() as tx:
         tx.update_job(job.id, status="running", progress=125_000)
-    page.wait_for_function("document.getElementById('job-state').textContent.includes('125,000')")
-    assert state.inner_text() == "Analyzing: 125,000 records read…"
+    expect(state).to_have_text("Analyzing: 125,000 records read…")
     assert page.locator("#step-running").get_attribute("class") == "current"
     screenshot(page, "job-progress.png")
     analysis_id = uploaded["url"].rsplit("/", 1)[1]
@@ -217,10 +224,11 @@ def test_severity_filter_keeps_only_the_critical_card(clinician_page: Page, uplo
     page = clinician_page
     page.goto(uploaded["url"])
     total = int(re.findall(r"of (\d+) insights", page.locator("#filter-status").inner_text())[0])
+    page.evaluate("() => { window.loadedOnce = true; }")
     page.get_by_label("Severity").select_option("critical")
-    page.wait_for_url(re.compile(r"severity=critical"))
-    page.wait_for_function("!document.getElementById('report-results').hasAttribute('aria-busy')")
-    assert page.locator("#filter-status").inner_text() == f"Showing 1 of {total} insights"
+    expect(page.locator("#filter-status")).to_have_text(f"Showing 1 of {total} insights")
+    assert page.url.endswith("?severity=critical")
+    assert page.evaluate("() => window.loadedOnce === true"), "the filter applied without a page load"
     titles = page.locator("#report-results article.card h3").all_inner_texts()
     assert titles == ["Clopidogrel: CYP2C19 poor metabolizer — avoid clopidogrel"]
     assert page.locator("table.pgx th", has_text="CYP2C19").count() == 1

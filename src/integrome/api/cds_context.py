@@ -17,7 +17,8 @@ no stored analysis the EHR data is analyzed on its own. With neither, the servic
 patient's results and answers 412 Precondition Failed, as the spec requires.
 
 Parsed analyses, read EHR data and the per-patient card inputs are cached (bounded LRU), so a
-repeated call for a stored analysis costs two indexed queries, one audit row and no parsing.
+repeated call for a stored analysis costs a patient lookup, one analysis query and one audit row
+(group-committed with those of concurrent calls), and no parsing.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from integrome.api.cds_security import CdsCaller, CdsTokenVerifier
 from integrome.api.service import patient_source_key
@@ -91,6 +92,12 @@ class HookRequest(BaseModel):
     fhirAuthorization: FhirAuthorization | None = None
     context: dict[str, Any]
     prefetch: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _server_with_token(self) -> HookRequest:
+        if self.fhirAuthorization is not None and not self.fhirServer:
+            raise ValueError("fhirServer is required when fhirAuthorization is given")
+        return self
 
     def patient_id(self) -> str:
         value = self.context.get("patientId")
@@ -206,11 +213,11 @@ class _Record:
 
 @dataclass(frozen=True)
 class PatientData:
-    """What the cards are built from, and which stored analysis (if any) was read."""
+    """What the cards are built from."""
 
     patient: CdsPatient
     patient_reference: str
-    analysis: AnalysisRecord | None
+    """`Patient/<id>` as the EHR names the patient, for the resources suggestions create."""
 
 
 def _canonical(value: Any) -> str:
@@ -224,7 +231,7 @@ def _now() -> str:
 
 
 class CdsRuntime:
-    """Per-app CDS Hooks state: token verifier, knowledge base, HTTP client and caches."""
+    """Per-app CDS Hooks state: token verifier, knowledge base, audit writer and caches."""
 
     def __init__(
         self,
@@ -241,7 +248,7 @@ class CdsRuntime:
         self._clock = clock
         self._kb: KnowledgeBase | None = None
         self._kb_lock = threading.Lock()
-        self._analyses: _Lru[str, Analysis] = _Lru(256)
+        self._analyses: _Lru[str, Analysis] = _Lru(64)
         self._records: _Lru[str, _Record] = _Lru(256)
         self._patients: _Lru[tuple[str, str, str], CdsPatient] = _Lru(1024)
         self._audit = _AuditWriter(repository)
@@ -278,7 +285,7 @@ class CdsRuntime:
         patient = self._patients.get(key)
         if patient is None:
             patient = self._patients.put(key, self._build(stored, record, context_id, medications))
-        return PatientData(patient=patient, patient_reference=f"Patient/{context_id}", analysis=stored)
+        return PatientData(patient=patient, patient_reference=f"Patient/{context_id}")
 
     def _build(
         self,

@@ -17,6 +17,7 @@ from typer._click.exceptions import NoArgsIsHelpError  # vendored Click; Typer d
 
 from integrome import __version__
 from integrome.cli.analyze import analyze
+from integrome.cli.cohort import cohort
 from integrome.cli.compare import compare
 from integrome.cli.demo import demo
 from integrome.cli.kb import kb_app
@@ -37,6 +38,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("analyze")(analyze)
+app.command("cohort")(cohort)
 app.command("compare")(compare)
 app.command("demo")(demo)
 app.command("pgx")(pgx)

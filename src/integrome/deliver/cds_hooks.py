@@ -113,7 +113,7 @@ _SUMMARY_LIMIT = 139
 """Card.summary must be shorter than 140 characters (spec: "<140-character summary")."""
 _MAX_PATIENT_VIEW_CARDS = 10
 _PGX_KINDS = frozenset({"pgx", "contraindication"})
-_PATIENT_VIEW_KINDS = frozenset({"resistance", "germline", "test_recommendation", "contraindication"})
+_PATIENT_VIEW_KINDS = frozenset({"resistance", "germline", "test_recommendation"})
 _TIER_ONE = frozenset({"IA", "IB"})
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 _SOURCES: dict[str, Source] = {name: name for name in get_args(Source)}
@@ -305,7 +305,6 @@ class DraftOrder:
     """`MedicationRequest/<id>`, or None when the draft has no id."""
     drugs: tuple[str, ...]
     """Lowercase generic ingredients; empty when the medication is not recognized."""
-    text: str
     selected: bool
     resource: Mapping[str, Any]
 
@@ -334,16 +333,6 @@ def _concept_drugs(concept: Any) -> list[str]:
     return list(found)
 
 
-def _concept_text(concept: Any) -> str:
-    if not isinstance(concept, dict):
-        return ""
-    if concept.get("text"):
-        return str(concept["text"])
-    return next(
-        (str(c["display"]) for c in concept.get("coding", []) if isinstance(c, dict) and c.get("display")), ""
-    )
-
-
 def _medication_concept(resource: Mapping[str, Any], medications: Mapping[str, Any]) -> Any:
     if "medicationCodeableConcept" in resource:
         return resource["medicationCodeableConcept"]
@@ -366,18 +355,18 @@ def draft_orders(bundle: Any, selections: Sequence[str] | None) -> list[DraftOrd
     entries = bundle.get("entry", [])
     if not isinstance(entries, list):
         raise InputError("request", f"{where}/entry", "expected a list of Bundle entries")
-    resources: list[tuple[int, dict[str, Any]]] = []
+    resources: list[dict[str, Any]] = []
     for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             raise InputError("request", f"{where}/entry/{index}/resource", "expected a FHIR resource")
-        resources.append((index, resource))
+        resources.append(resource)
     medications = {
-        f"Medication/{r['id']}": r for _, r in resources if r["resourceType"] == "Medication" and r.get("id")
+        f"Medication/{r['id']}": r for r in resources if r["resourceType"] == "Medication" and r.get("id")
     }
     chosen = set(selections) if selections is not None else None
     orders: list[DraftOrder] = []
-    for _index, resource in resources:
+    for resource in resources:
         if resource["resourceType"] != "MedicationRequest":
             continue
         reference = f"MedicationRequest/{resource['id']}" if resource.get("id") else None
@@ -386,7 +375,6 @@ def draft_orders(bundle: Any, selections: Sequence[str] | None) -> list[DraftOrd
             DraftOrder(
                 reference=reference,
                 drugs=tuple(_concept_drugs(concept)),
-                text=_concept_text(concept),
                 selected=chosen is None or reference in chosen,
                 resource=resource,
             )
