@@ -14,6 +14,7 @@ import importlib.util
 import os
 import shutil
 import sys
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,7 +54,10 @@ def run_spark(
     reason = spark_unavailable()
     if reason is not None:
         raise ConfigError(f"the spark engine cannot run here: {reason}")
-    from pyspark import SparkConf
+    with warnings.catch_warnings():
+        # PySpark warns on import that it does not fully support pandas 3; its pandas API is unused here.
+        warnings.simplefilter("ignore", FutureWarning)
+        from pyspark import SparkConf
 
     conf = (
         SparkConf()

@@ -162,6 +162,22 @@ def _read(data: Any, *, name: str, sha256: str, size: int, validated: bool = Fal
             f"{name}: no patient data read: found {', '.join(found)}; expected a Bundle or a Patient, "
             "Condition, MedicationRequest, MedicationStatement, Observation or DiagnosticReport"
         )
+    elif not (
+        result.patient.id
+        or result.diagnoses
+        or result.medications
+        or result.findings
+        or result.genotypes
+        or result.observations
+        or result.warnings
+    ):
+        # e.g. an interpretation Observation whose variant lives in another file, or a report whose
+        # results exist only as narrative text: say so rather than return a silently empty analysis.
+        read = ", ".join(sorted({located.type for located in resources}))
+        result.warnings.append(
+            f"{name}: no patient data read: nothing in its {read} resources is a patient, diagnosis, "
+            "medication, result or genomic finding that integrome can use"
+        )
     return result
 
 
