@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from integrome.cli.main import main
+from integrome.examples import demo_inputs
 
 Analysis = dict[str, Any]
 
@@ -302,6 +303,22 @@ def test_hl7_report_of_74_unannotated_variants_gives_one_warning(shared_data: Pa
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "types"),
+    [("obs-idh-ex.xml", "Observation"), ("diagnosticreport-hla-glstring-r4.xml", "DiagnosticReport")],
+)
+def test_hl7_example_without_usable_data_says_so_in_a_warning(
+    shared_data: Path, tmp_path: Path, name: str, types: str
+) -> None:
+    """An implication whose variant lives elsewhere, a report whose results are only narrative."""
+    analysis = _analyze(tmp_path, [shared_data / STU2 / name])
+    assert (analysis["findings"], analysis["insights"]) == ([], [])
+    assert analysis["warnings"] == [
+        f"{name}: no patient data read: nothing in its {types} resources is a patient, diagnosis, "
+        "medication, result or genomic finding that integrome can use"
+    ]
+
+
 # -- phenopackets -----------------------------------------------------------------------------------
 
 
@@ -368,3 +385,35 @@ def test_civic_vcf_records_before_the_damage_are_read_with_their_csq_genes(
     assert {f["build"] for f in variants} == {"GRCh37"}
     nras = _variant(analysis, "NRAS", "p.Gln61Arg")
     assert nras["hgvs_c"] == "ENST00000369535.4:c.182A>G"
+
+
+# -- the report a physician reads ----------------------------------------------------------------------
+
+
+def test_report_first_section_lists_every_therapy_option_at_a_glance(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Sixteen options on four drivers fit in a few table rows on page one, each linking to its card."""
+    pcgr = shared_data / "pcgr-examples"
+    inputs = [_breast(tmp_path), pcgr / "T001-BRCA.grch38.vcf.gz", pcgr / "T001-BRCA.grch38.cna.tsv"]
+    out = tmp_path / "out"
+    assert main(["analyze", *map(str, inputs), "--out", str(out), "--format", "json,html"]) == 0
+    analysis = json.loads((out / "analysis.json").read_text())
+    html = (out / "report.html").read_text()
+    therapies = [i for i in analysis["insights"] if i["kind"] == "therapy"]
+    assert len(therapies) >= 5
+    glance = html[
+        html.index('<table class="glance">') : html.index("</table>", html.index('<table class="glance">'))
+    ]
+    assert html.index('<table class="glance">') < html.index('<article class="card')
+    for insight in therapies:
+        assert f'<a href="#insight-{insight["id"]}">{" + ".join(insight["drugs"])}</a>' in glance
+    assert '<th scope="row">ERBB2 amplification' in glance
+    assert '<th scope="row">PIK3CA p.His1047Arg' in glance
+
+
+def test_report_marks_a_planned_regimen_in_the_overview(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["analyze", *map(str, demo_inputs()), "--out", str(out), "--format", "html"]) == 0
+    html = (out / "report.html").read_text()
+    assert "osimertinib (planned)</a>" in html

@@ -54,10 +54,7 @@ def run_spark(
     reason = spark_unavailable()
     if reason is not None:
         raise ConfigError(f"the spark engine cannot run here: {reason}")
-    with warnings.catch_warnings():
-        # PySpark warns on import that it does not fully support pandas 3; its pandas API is unused here.
-        warnings.simplefilter("ignore", FutureWarning)
-        from pyspark import SparkConf
+    from pyspark import SparkConf
 
     conf = (
         SparkConf()
@@ -89,7 +86,11 @@ def _context(conf: SparkConf) -> SparkContext:
     previous = os.environ.get("PYSPARK_PYTHON")
     os.environ["PYSPARK_PYTHON"] = previous or sys.executable
     try:
-        return SparkContext(conf=conf)
+        with warnings.catch_warnings():
+            # Starting a context imports pyspark.testing, which warns that pandas 3 is not fully
+            # supported; the pandas API of PySpark is not used here.
+            warnings.simplefilter("ignore", FutureWarning)
+            return SparkContext(conf=conf)
     finally:
         if previous is None:
             del os.environ["PYSPARK_PYTHON"]

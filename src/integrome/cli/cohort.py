@@ -18,7 +18,7 @@ import typer
 if TYPE_CHECKING:
     from integrome.batch import CohortRun, PatientDone
 
-__all__ = ["cohort", "cohort_lines"]
+__all__ = ["cohort", "cohort_lines", "exit_status"]
 
 CRASH_EXIT = 1
 """Exit status when any patient crashed: the tables are written, but integrome has a bug to report."""
@@ -115,6 +115,11 @@ def cohort(
             on_done=on_done,
         )
     _print(cohort_lines(run, out))
+    return exit_status(run)
+
+
+def exit_status(run: CohortRun) -> int:
+    """0 when no patient crashed (input errors are recorded, not fatal); CRASH_EXIT otherwise."""
     return CRASH_EXIT if run.counts()["crash"] else 0
 
 

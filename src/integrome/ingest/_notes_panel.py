@@ -38,6 +38,11 @@ _BARE_RESULT = re.compile(
     r"(?:negative|not\s+detected|none\s+detected|wild[- ]?type|no\s+variants?\s+detected)\W*$"
 )
 """A clause that is only a negative result: "Negative.", "Result: not detected", "All positions wild type"."""
+_LIST_END = re.compile(
+    r"(?i)[,:]\s*(?:(?:none|no\s+(?:variants?|mutations?))\s+(?:were\s+)?(?:detected|identified|found)|"
+    r"(?:all\s+)?(?:negative|not\s+detected|wild[- ]?type))\W*$"
+)
+"""The end of a list of tested items that reports them all negative."""
 
 
 @dataclass(frozen=True)
@@ -84,11 +89,16 @@ def _clauses(doc: Doc) -> list[tuple[int, Span]]:
     return [(number, clause) for number, clause in clauses if len(clause)]
 
 
-def _says_nothing_found(clause: Span) -> bool:
-    if any(ent.label_ in FINDING_TYPES for ent in clause.ents):
+def _says_nothing_found(clause: Span, tested_at: set[int]) -> bool:
+    """A clause of its own saying nothing was found, or a list of tested items ending in that
+    ("Positions tested: DPYD c.1905+1G>A and c.2846A>T, none detected")."""
+    mentions = [ent for ent in clause.ents if ent.label_ in FINDING_TYPES]
+    if not mentions:
+        text = clause.text
+        return _NOTHING_FOUND.search(text) is not None or _BARE_RESULT.match(text) is not None
+    if any(ent.start not in tested_at for ent in mentions):
         return False
-    text = clause.text
-    return _NOTHING_FOUND.search(text) is not None or _BARE_RESULT.match(text) is not None
+    return _LIST_END.search(clause.doc[mentions[-1].end : clause.end].text) is not None
 
 
 def tested_negatives(doc: Doc, items: list[Tested], found: list[Finding]) -> list[Tested]:
@@ -102,10 +112,11 @@ def tested_negatives(doc: Doc, items: list[Tested], found: list[Finding]) -> lis
     pending: list[tuple[int, Tested]] = []
     negatives: list[Tested] = []
     remaining = sorted(items, key=lambda item: item.start)
+    tested_at = {item.start for item in items}
     for number, clause in _clauses(doc):
         while remaining and remaining[0].start < clause.end:
             pending.append((number, remaining.pop(0)))
-        if not pending or not _says_nothing_found(clause):
+        if not pending or not _says_nothing_found(clause, tested_at):
             continue
         last = pending[-1][1].start
         if number - pending[-1][0] <= _SENTENCES_AFTER and not _PARAGRAPH.search(

@@ -1,7 +1,8 @@
 """Read every input of one patient and merge the parts into one `PatientProfile`.
 
 Merging is deterministic: the same files in the same order give the same profile; findings are
-de-duplicated, sorted and renumbered f1..fn so their ids do not depend on the file order, and a
+merged one per fact (`_merge`: a report or note repeating the VCF, the record or itself), sorted
+and renumbered f1..fn so their ids do not depend on the file order, and a
 patient without a stated id gets a pseudonymous one derived from the inputs' hashes.
 Contradicting demographics (two ids, two sexes, two birth dates) across files stop the run: the
 files most likely belong to different people.

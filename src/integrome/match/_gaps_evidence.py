@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from integrome.match.wording import describe_finding, unique
 from integrome.match._alterations import biomarker_key
+from integrome.match.wording import describe_finding, unique
 from integrome.model import (
     Assessable,
     BiomarkerFinding,

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from integrome.match.wording import clamp, describe_finding, unique
 from integrome.knowledge import KnowledgeBase
 from integrome.knowledge.catalog import CatalogEntry
 from integrome.knowledge.testing import GapKnowledge
@@ -28,6 +27,7 @@ from integrome.match._gaps_evidence import BiomarkerState, Evidence, evaluate
 from integrome.match._gaps_stage import StageEvidence, metastatic_status
 from integrome.match._scope import tumor_codes
 from integrome.match.biomarker import HEREDITARY_CANCER_GENES
+from integrome.match.wording import clamp, describe_finding, unique
 from integrome.model import (
     Alteration,
     Assessable,

@@ -27,7 +27,6 @@ from functools import cached_property
 from typing import Literal
 from weakref import WeakKeyDictionary
 
-from integrome.match.wording import clamp, sentence_case, unique
 from integrome.knowledge.sources.ctml import CTML_SOURCE
 from integrome.knowledge.trials import TrialStore
 from integrome.match._scope import tumor_codes
@@ -42,6 +41,7 @@ from integrome.match._trial_criteria import (
     PatientFacts,
     patient_facts,
 )
+from integrome.match.wording import clamp, sentence_case, unique
 from integrome.model import Citation, Insight, PatientProfile
 from integrome.model.trials import Trial, TrialArm
 from integrome.normalize.diseases import OncoTree, oncotree

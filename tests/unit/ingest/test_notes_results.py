@@ -163,6 +163,17 @@ class TestTestedPositions:
             ("RET", "fusion"),
         ]
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Positions tested: DPYD c.1905+1G>A and c.2846A>T, none detected.",
+            "Positions tested: DPYD c.1905+1G>A and c.2846A>T: negative.",
+        ],
+    )
+    def test_list_of_tested_positions_ending_in_a_negative_result(self, text: str) -> None:
+        assert _negatives(text) == [("DPYD", "mutation")]
+        assert not [f for f in _findings(text) if isinstance(f, VariantFinding)]
+
     def test_nothing_detected_after_a_paragraph_break_does_not_apply(self) -> None:
         assert _findings("Positions tested: DPYD c.1905+1G>A.\n\nImaging: no variants detected") == []
 
