@@ -87,7 +87,9 @@ def analyze(profile: PatientProfile, kb: KnowledgeBase, *, generated_at: str) ->
         patient=profile.patient,
         findings=profile.findings,
         pgx=pgx,
-        insights=rank_insights(insights),
+        insights=rank_insights(
+            insights, in_use=[m.name for m in profile.patient.medications if m.status != "stopped"]
+        ),
         warnings=unique(warnings),
         inputs=profile.inputs,
         segments=profile.segments,

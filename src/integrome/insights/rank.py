@@ -31,14 +31,17 @@ def _group(insight: Insight) -> int:
     return 3 + len(_LATER_KINDS)
 
 
-def _key(insight: Insight) -> tuple[int, int, tuple[str, ...], tuple[str, ...], str, str]:
+def _key(
+    insight: Insight, in_use: frozenset[str]
+) -> tuple[int, int, int, tuple[str, ...], tuple[str, ...], str, str]:
     if insight.kind == "trial":
         # The trial matcher already orders eligible arms before near misses, then by criteria met;
         # the stable sort keeps that order inside the group.
-        return (_group(insight), 0, (), (), "", "")
+        return (_group(insight), 0, 0, (), (), "", "")
     return (
         _group(insight),
         tier_rank(insight.tier),
+        0 if in_use & set(insight.drugs) else 1,
         tuple(insight.genes),
         tuple(insight.drugs),
         insight.title,
@@ -46,7 +49,13 @@ def _key(insight: Insight) -> tuple[int, int, tuple[str, ...], tuple[str, ...], 
     )
 
 
-def rank_insights(insights: Iterable[Insight]) -> list[Insight]:
-    """The insights in reading order with ids i1, i2, ... assigned in that order."""
-    ordered = sorted(insights, key=_key)
+def rank_insights(insights: Iterable[Insight], *, in_use: Iterable[str] = ()) -> list[Insight]:
+    """The insights in reading order with ids i1, i2, ... assigned in that order.
+
+    `in_use` names the drugs the patient takes or is about to take: among options of the same tier,
+    the one the care team has already chosen is read first, so a planned osimertinib is not listed
+    after six alternatives of equal evidence.
+    """
+    drugs = frozenset(in_use)
+    ordered = sorted(insights, key=lambda insight: _key(insight, drugs))
     return [insight.model_copy(update={"id": f"i{index}"}) for index, insight in enumerate(ordered, start=1)]

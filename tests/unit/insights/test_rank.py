@@ -87,3 +87,19 @@ def test_trials_keep_the_matchers_order_eligible_before_near_miss() -> None:
         ]
     )
     assert titles(ranked) == ["a test", "EXAMPLE-009: eligible", "EXAMPLE-001: near miss"]
+
+
+def test_a_planned_drug_leads_its_tier() -> None:
+    ranked = rank_insights(
+        [
+            insight("Afatinib for EGFR L858R", tier="IA", drugs=["afatinib"], genes=["EGFR"]),
+            insight("Osimertinib for EGFR L858R", tier="IA", drugs=["osimertinib"], genes=["EGFR"]),
+            insight("Erlotinib for EGFR L858R", tier="IB", drugs=["erlotinib"], genes=["EGFR"]),
+        ],
+        in_use=["osimertinib", "clopidogrel"],
+    )
+    assert titles(ranked) == [
+        "Osimertinib for EGFR L858R",
+        "Afatinib for EGFR L858R",
+        "Erlotinib for EGFR L858R",
+    ]
