@@ -215,18 +215,33 @@ def _hook_calls(key: ECKey, url: str, hook: str, count: int) -> list[Call]:
 def _table(title: str, results: dict[str, dict[str, float]]) -> None:
     baseline = results["GET /health (baseline)"]["p95"]
     print(title)
-    print(f"  {'endpoint':<24} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p95/base':>9}")
+    header = f"  {'endpoint':<24} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p95/base':>9}"
+    print(f"{header} {'server CPU ms/req':>18}")
     for name, row in results.items():
         print(
             f"  {name:<24} {row['p50']:8.1f} {row['p95']:8.1f} {row['p99']:8.1f} "
-            f"{row['rate']:8.0f} {row['p95'] / baseline:8.1f}x"
+            f"{row['rate']:8.0f} {row['p95'] / baseline:8.1f}x {row['cpu']:18.2f}"
         )
 
 
-def _measure(key: ECKey, url: str, requests: int, concurrency: int) -> dict[str, dict[str, float]]:
-    results = {"GET /health (baseline)": _run(url, [Call("/health")] * requests, concurrency)}
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to report server CPU per request: unlike
+    latency, it does not depend on what else the machine is running."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(pid: int, url: str, calls: list[Call], concurrency: int) -> dict[str, float]:
+    before = _cpu_seconds(pid)
+    row = _run(url, calls, concurrency)
+    row["cpu"] = (_cpu_seconds(pid) - before) / len(calls) * 1000
+    return row
+
+
+def _measure(pid: int, key: ECKey, url: str, requests: int, concurrency: int) -> dict[str, dict[str, float]]:
+    results = {"GET /health (baseline)": _timed(pid, url, [Call("/health")] * requests, concurrency)}
     for hook in ("order-sign", "patient-view"):
-        results[f"POST {hook}"] = _run(url, _hook_calls(key, url, hook, requests), concurrency)
+        results[f"POST {hook}"] = _timed(pid, url, _hook_calls(key, url, hook, requests), concurrency)
     return results
 
 
@@ -247,8 +262,8 @@ def main() -> None:
         try:
             _wait(url)
             _run(url, _hook_calls(key, url, "order-sign", 50) + _hook_calls(key, url, "patient-view", 50), 10)
-            serial = _measure(key, url, args.serial, 1)
-            loaded = _measure(key, url, args.requests, args.concurrency)
+            serial = _measure(server.pid, key, url, args.serial, 1)
+            loaded = _measure(server.pid, key, url, args.requests, args.concurrency)
         finally:
             server.terminate()
             server.wait(timeout=30)

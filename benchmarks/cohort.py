@@ -65,6 +65,8 @@ def main() -> None:
         cohort = build_cohort(root, args.patients)
         patients = read_cohort(cohort)
         n = len(patients)
+        cases = len({patient.inputs[0].resolve().parent for patient in patients})
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
         start = time.perf_counter()
         warm_up(options)
@@ -95,7 +97,8 @@ def main() -> None:
             raise SystemExit(f"the engines wrote different summary tables: {sorted(summaries)}")
 
     print(f"machine: {_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"cohort: {n:,} patients ({len({p.inputs[0].resolve().parent for p in patients})} distinct cases)")
+    print(f"load average at start: {load:.1f} (other processes share the cores: compare ratios, not seconds)")
+    print(f"cohort: {n:,} patients ({cases} distinct example cases, replicated)")
     print(
         f"sequential baseline (one process): {sequential:.1f} s = {baseline:.1f} patients/s "
         f"(knowledge base + notes pipeline warm-up {warm:.1f} s of it)"
