@@ -164,7 +164,8 @@ def test_summary_tsv_holds_the_parquet_rows(local_run: Run, summary: pl.DataFram
     first = tsv.row(0, named=True)
     assert first["tier1_therapies"] == ";".join(_row(summary, "P0001")["tier1_therapies"])
     assert first["error_type"] is None
-    assert tsv.filter(pl.col("pseudonym") == "P0038").row(0, named=True)["n_findings"] is None
+    broken = tsv.filter(pl.col("pseudonym") == "P0038").row(0, named=True)
+    assert (broken["n_findings"], broken["oncotree"], broken["tier1_therapies"]) == (None, None, None)
 
 
 def test_output_folder_inside_the_cohort_is_refused(cohort: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -215,3 +216,18 @@ def test_spark_engine_writes_the_same_patient_files_as_the_local_engine(
     assert spark == local
     for path in local:
         assert (spark_run.out / path).read_bytes() == (local_run.out / path).read_bytes(), path
+
+
+def test_spark_engine_without_java_stops_before_writing_anything(
+    cohort: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("pyspark", reason="this checks the Java requirement that comes after pyspark's")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    out = tmp_path / "out"
+    assert main(["cohort", str(cohort), "--out", str(out), "--engine", "spark"]) == 2
+    assert capsys.readouterr().err == (
+        "error: the spark engine cannot run here: Java is not installed "
+        "(Spark needs Java 17 or later on PATH or in JAVA_HOME)\n"
+    )
+    assert not out.exists()

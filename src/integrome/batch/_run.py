@@ -18,7 +18,7 @@ from integrome.batch._inputs import CohortPatient, read_cohort
 from integrome.batch._patient import patient_folder
 from integrome.batch._tables import write_table, write_tsv
 from integrome.batch.local import PatientDone, run_local
-from integrome.batch.spark import run_spark
+from integrome.batch.spark import require_spark, run_spark
 from integrome.batch.summary import (
     PGX_COLUMNS,
     SUMMARY_COLUMNS,
@@ -92,6 +92,8 @@ def run_cohort(
             f"{out}: the output folder is inside the cohort folder {source}; "
             "its patients/ folder would be read as a patient on the next run"
         )
+    if engine == "spark":
+        require_spark()
     options = replace(options, progress=None)
     # A broken extra knowledge base is the user's error: report it once, not once per worker.
     load_knowledge_base(extra_dir=options.kb_dir or get_settings().kb_path)

@@ -36,11 +36,14 @@ def write_table(
 def write_tsv(
     path: Path, columns: Sequence[tuple[str, ColumnType]], records: Sequence[dict[str, object]]
 ) -> Path:
-    """A tab-separated table with a header row; list cells joined with ';', nulls empty."""
+    """A tab-separated table with a header row; list cells joined with ';'; nulls and empty lists
+    are empty cells."""
     import polars as pl
 
     flat = _frame(columns, records).with_columns(
-        pl.col(column).list.join(LIST_SEPARATOR) for column, kind in columns if kind == "list[str]"
+        pl.when(pl.col(column).list.len() > 0).then(pl.col(column).list.join(LIST_SEPARATOR)).alias(column)
+        for column, kind in columns
+        if kind == "list[str]"
     )
     _replace(path, lambda target: flat.write_csv(target, separator="\t", null_value=""))
     return path

@@ -40,19 +40,27 @@ def run_local(
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     results: list[PatientRows] = []
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=warm_up, initargs=(options,)
+        max_workers=max(1, min(workers, len(patients))),
+        mp_context=context,
+        initializer=warm_up,
+        initargs=(options,),
     ) as pool:
         futures: dict[Future[PatientRows], CohortPatient] = {
             pool.submit(analyze_patient, patient, out, options): patient for patient in patients
         }
-        for future in as_completed(futures):
-            patient = futures[future]
-            try:
-                rows = future.result()
-            except Exception as exc:  # a dead worker (BrokenProcessPool) or a result that cannot cross
-                status, text = describe_failure(exc)
-                rows = record_failure(patient, out, status, type(exc).__name__, text)
-            results.append(rows)
-            if on_done is not None:
-                on_done(len(results), len(futures))
+        try:
+            for future in as_completed(futures):
+                patient = futures[future]
+                try:
+                    rows = future.result()
+                except Exception as exc:  # a dead worker (BrokenProcessPool) or a result that cannot cross
+                    status, text = describe_failure(exc)
+                    rows = record_failure(patient, out, status, type(exc).__name__, text)
+                results.append(rows)
+                if on_done is not None:
+                    on_done(len(results), len(futures))
+        except BaseException:
+            # Ctrl-C: drop the queued patients instead of letting the pool's exit run them all.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return results

@@ -28,7 +28,7 @@ from integrome.pipeline import RunOptions
 if TYPE_CHECKING:
     from pyspark import SparkConf, SparkContext
 
-__all__ = ["run_spark", "spark_unavailable"]
+__all__ = ["require_spark", "run_spark", "spark_unavailable"]
 
 PARTITIONS_PER_WORKER = 4
 """More partitions than cores, so a partition of slow patients does not leave a core idle at the end."""
@@ -44,6 +44,13 @@ def spark_unavailable() -> str | None:
     return None
 
 
+def require_spark() -> None:
+    """ConfigError naming what is missing when the Spark engine cannot run on this machine."""
+    reason = spark_unavailable()
+    if reason is not None:
+        raise ConfigError(f"the spark engine cannot run here: {reason}")
+
+
 def run_spark(
     patients: Sequence[CohortPatient], out: Path, options: RunOptions, *, workers: int
 ) -> list[PatientRows]:
@@ -51,9 +58,7 @@ def run_spark(
 
     Spark shows its own console progress bar (stages and tasks) on stderr.
     """
-    reason = spark_unavailable()
-    if reason is not None:
-        raise ConfigError(f"the spark engine cannot run here: {reason}")
+    require_spark()
     from pyspark import SparkConf
 
     conf = (
