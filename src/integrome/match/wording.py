@@ -18,7 +18,16 @@ from integrome.model import (
     VariantFinding,
 )
 
-__all__ = ["SUMMARY_LIMIT", "clamp", "describe_finding", "regimen", "sentence_case", "unique"]
+__all__ = [
+    "SUMMARY_LIMIT",
+    "clamp",
+    "describe_finding",
+    "finding_place",
+    "plural",
+    "regimen",
+    "sentence_case",
+    "unique",
+]
 
 SUMMARY_LIMIT = 140
 
@@ -48,9 +57,12 @@ def _percent(fraction: float) -> str:
 def describe_finding(finding: Finding) -> str:
     """'BRAF p.Val600Glu at VAF 42%', 'ERBB2 amplification (copy number 14)', 'HER2 IHC 3+'."""
     if isinstance(finding, VariantFinding):
-        parts = [finding.gene or "", finding.hgvs_p or finding.hgvs_c or ""]
-        if not finding.hgvs_p and not finding.hgvs_c and finding.chrom is not None:
-            parts.append(f"{finding.chrom}:{finding.pos} {finding.ref}>{finding.alt}")
+        parts = [finding.gene or "", finding.hgvs_p or finding.hgvs_c or finding.label or ""]
+        if not finding.hgvs_p and not finding.hgvs_c and not finding.label:
+            if finding.chrom is not None:
+                parts.append(f"{finding.chrom}:{finding.pos} {finding.ref}>{finding.alt}")
+            elif finding.consequence:
+                parts.append(_consequence(finding.consequence))
         text = " ".join(part for part in parts if part)
         if finding.exon is not None:
             text += f" (exon {finding.exon})"
@@ -70,8 +82,41 @@ def describe_finding(finding: Finding) -> str:
         method = f" {finding.method}" if finding.method else ""
         return f"{finding.biomarker}{method} {finding.value}"
     if isinstance(finding, NegativeFinding):
-        return f"{finding.gene} {finding.alteration} negative"
+        alteration = "" if finding.alteration in ("any", "") else f" {finding.alteration}"
+        return f"{finding.gene}{alteration} negative"
     assert_never(finding)
+
+
+def _consequence(term: str) -> str:
+    """'exon_loss_variant' → 'exon loss': a Sequence Ontology term as a report names the change."""
+    return term.removesuffix("_variant").replace("_", " ")
+
+
+def finding_place(finding: Finding) -> str:
+    """Where a finding was read, short enough for a sentence: 'tumor.vcf line 19; bundle.json
+    DiagnosticReport'.
+
+    The full provenance (with FHIR resource ids) stays in the report's variants table and the JSON;
+    a physician scanning a card needs the file and the kind of record, not a UUID.
+    """
+    if not finding.provenance:
+        return f"{finding.source} input"
+    places = []
+    for place in finding.provenance.split("; also "):
+        file, _, pointer = place.partition("#")
+        if pointer:
+            # FHIR 'Observation/<id>' keeps the resource type; a JSON pointer keeps the file only.
+            resource = pointer.split("/", 1)[0]
+            places.append(f"{file} {resource}" if resource else file)
+            continue
+        file, _, location = place.partition(":")
+        places.append(f"{file} {location}" if location and not location.startswith("/") else file)
+    return "; ".join(unique(places))
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """'1 gap', '3 gaps'."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def unique(items: Iterable[str]) -> list[str]:
