@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +62,8 @@ class RunOptions:
     build: Build | None = None
     role: Origin = "unknown"
     """somatic / germline for VCFs whose header does not say; unknown = decide from the file."""
+    roles: Mapping[Path, Origin] = field(default_factory=dict)
+    """Per-file role for VCF and MAF inputs (--somatic-input / --germline-input); wins over `role`."""
     targets_bed: Path | None = None
     """BED of the regions the assay covered: genes outside it are 'not covered', not 'negative'."""
     kb_dir: Path | None = None
@@ -131,6 +133,7 @@ def _ingest_options(options: RunOptions, vcf: VcfOptions, genes: frozenset[str])
         expression=ExpressionOptions(reference=rna, genes=genes),
         proteomics=ProteomicsOptions(reference=protein, genes=genes),
         tmb_territory_mb=territory,
+        roles=options.roles,
     )
 
 

@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from tests.cdsehr import Ehr
 from tests.integration.cdsharness import (
     CASE_32,
     CdsApi,
@@ -201,6 +202,33 @@ def test_the_spec_order_select_example_is_answered_as_the_sandbox_sends_it(cds: 
     (card,) = response.json()["cards"]
     assert card["summary"] == "No CYP2C19 result on file: consider CYP2C19 genotyping before clopidogrel"
     assert "the EHR record as sent with this request" in card["detail"]
+
+
+def test_a_call_naming_the_patient_only_by_fhir_id_finds_the_analysis_stored_by_mrn(cds: CdsApi) -> None:
+    response = cds.call("integrome-patient-view", hook_request("patient-view", FHIR_ID))
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert cards[0]["summary"].startswith("Clopidogrel: CYP2C19 poor metabolizer")
+    assert "integrome analysis an-" in cards[0]["detail"]
+
+
+def test_a_newer_stored_analysis_replaces_the_cached_one_at_the_next_call(cds: CdsApi) -> None:
+    first = cds.call("integrome-patient-view", hook_request("patient-view", FHIR_ID)).json()["cards"][0]
+    newer = cds.api.post_files([CASE_32 / "bundle.json", CASE_32 / "variants.vcf"]).json()["id"]
+    assert newer not in first["detail"]
+    again = cds.call("integrome-patient-view", hook_request("patient-view", FHIR_ID)).json()["cards"][0]
+    assert f"integrome analysis {newer} " in again["detail"]
+
+
+def test_a_token_used_against_one_server_process_is_refused_by_another(tmp_path: Path) -> None:
+    ehr = Ehr()
+    with running_cds(tmp_path, ehr) as first, running_cds(tmp_path, ehr) as second:
+        headers = first.headers("integrome-patient-view")
+        body = hook_request("patient-view", "unknown-patient")
+        assert first.call("integrome-patient-view", body, headers).status_code == 412
+        replayed = second.call("integrome-patient-view", body, headers)
+        assert replayed.status_code == 401
+        assert "replay" in replayed.json()["detail"]
 
 
 def test_no_stored_analysis_and_no_genomics_prefetch_is_412(cds: CdsApi) -> None:

@@ -9,16 +9,19 @@ Sources, per CDS Hooks 2.0 "Providing FHIR Resources to a CDS Service":
    `fhirAuthorization` and that server is one of the CDS client's registered `fhir_servers`
    (the bearer token is never sent anywhere else, redirects are not followed).
 3. The patient's newest stored integrome analysis, found by the same keyed hash of the record's
-   patient id that storing it used (the Patient's first identifier, else its resource id).
+   patient id that storing it used (the Patient's first identifier, else its resource id), or by
+   the alias key of `Patient/<context.patientId>` stored beside an MRN's.
 
 The stored analysis carries the genomic results; the EHR's data adds genotype results for genes
 it did not assess and, when the medications key was answered, the current medication list. With
 no stored analysis the EHR data is analyzed on its own. With neither, the service cannot know the
 patient's results and answers 412 Precondition Failed, as the spec requires.
 
-Parsed analyses, read EHR data and the per-patient card inputs are cached (bounded LRU), so a
-repeated call for a stored analysis costs a patient lookup, one analysis query and one audit row
-(group-committed with those of concurrent calls), and no parsing.
+Parsed analyses, read EHR data and the per-patient card inputs are cached (bounded LRU) under
+the analysis id, and patient pseudonyms under their keyed hash (a key never changes patient). A
+repeated call for a stored analysis costs one index-only query for the patient's newest analysis
+id (a newer analysis gives a new id, so nothing stale is served), the `jti` claim and one audit
+row (each group-committed with those of concurrent calls), and no parsing.
 """
 
 from __future__ import annotations
@@ -37,13 +40,14 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from integrome.api.cds_security import CdsCaller, CdsTokenVerifier
+from integrome.api.cds_security import REPLAYED, CdsCaller, CdsTokenVerifier
+from integrome.api.jwt import TokenError
 from integrome.api.service import patient_source_key
 from integrome.deliver.cds_hooks import PREFETCH, CdsPatient, cds_patient
 from integrome.errors import InputError
 from integrome.model import Analysis, Medication, Patient, PatientProfile
 from integrome.settings import CdsClient, Settings
-from integrome.storage.base import AnalysisQuery, AnalysisRecord, AuditEvent, Repository
+from integrome.storage.base import AuditEvent, Repository, Transaction
 
 if TYPE_CHECKING:
     import httpx
@@ -56,6 +60,7 @@ __all__ = [
     "HookRequest",
     "PatientData",
     "PreconditionFailed",
+    "TokenUse",
 ]
 
 log = logging.getLogger("integrome.api")
@@ -140,42 +145,49 @@ class _Lru(Generic[K, V]):
 
 @dataclass
 class _Waiter:
+    operation: Callable[[Transaction], Any]
     done: threading.Event = field(default_factory=threading.Event)
     lead: bool = False
+    finished: bool = False
+    result: Any = None
     error: BaseException | None = None
 
 
-class _AuditWriter:
-    """Group commit of audit rows: a call returns only once its row is committed (no read goes
-    unaudited), and the rows of calls arriving meanwhile share one transaction.
+class _GroupCommit:
+    """Group commit of small writes (audit rows, `jti` claims): a call returns only once its write
+    is committed (no read goes unaudited, no token is accepted twice), and the writes of calls
+    arriving meanwhile share one transaction.
 
-    SQLite serializes commits and each one syncs the disk, so one commit per call caps a server at
-    a few hundred calls a second; with group commit the cap grows with the batch. The caller whose
-    row opens an idle writer commits the batch; on finishing, it hands the writer to the first
-    caller still waiting, whose row is in the next batch.
+    SQLite serializes commits, so one commit per call caps a server; with group commit the cap
+    grows with the batch. The caller whose write opens an idle writer commits the batch; on
+    finishing, it hands the writer to the first caller still waiting, whose write is in the next
+    batch. A write that fails fails its whole batch (each write is a single statement that
+    reports a conflict as a value, so only a database fault does that).
     """
 
     def __init__(self, repository: Repository) -> None:
         self.repository = repository
         self._lock = threading.Lock()
-        self._pending: list[tuple[AuditEvent, _Waiter]] = []
+        self._pending: list[_Waiter] = []
         self._writing = False
 
-    def write(self, event: AuditEvent) -> None:
-        waiter = _Waiter()
+    def run(self, operation: Callable[[Transaction], V]) -> V:
+        """`operation(tx)` committed, and its result."""
+        waiter = _Waiter(operation)
         with self._lock:
-            self._pending.append((event, waiter))
+            self._pending.append(waiter)
             if not self._writing:
                 self._writing = waiter.lead = True
-        if not waiter.lead:
-            waiter.done.wait()
-            if waiter.error is not None:
-                raise waiter.error
+        while not waiter.finished:
             if not waiter.lead:
-                return
-        self._commit_batch()
+                waiter.done.wait()
+                waiter.done.clear()
+            if waiter.lead and not waiter.finished:
+                self._commit_batch()
         if waiter.error is not None:
             raise waiter.error
+        result: V = waiter.result
+        return result
 
     def _commit_batch(self) -> None:
         with self._lock:
@@ -183,22 +195,45 @@ class _AuditWriter:
         error: BaseException | None = None
         try:
             with self.repository.transaction() as tx:
-                for event, _ in batch:
-                    tx.append_audit(event)
+                for waiter in batch:
+                    waiter.result = waiter.operation(tx)
         except Exception as exc:
             error = exc
         finally:
             with self._lock:
-                for _, waiter in batch:
+                for waiter in batch:
                     waiter.error = error
                     waiter.lead = False
+                    waiter.finished = True
                     waiter.done.set()
                 if self._pending:
-                    successor = self._pending[0][1]
+                    successor = self._pending[0]
                     successor.lead = True
                     successor.done.set()
                 else:
                     self._writing = False
+
+
+class _DatabaseReplay:
+    """`jti` replay protection in the database (`Transaction.claim_jti`), so it holds across all
+    server processes sharing it; expired ids are purged about once a minute."""
+
+    def __init__(self, writer: _GroupCommit, purge_interval: float = 60.0) -> None:
+        self._writer = writer
+        self._purge_interval = purge_interval
+        self._last_purge = float("-inf")
+        self._lock = threading.Lock()
+
+    def claim(self, issuer: str, jti: str, *, until: float, now: float) -> bool:
+        at = datetime.fromtimestamp(now, UTC)
+        expires = datetime.fromtimestamp(until, UTC)
+        with self._lock:
+            purge = now - self._last_purge >= self._purge_interval
+            if purge:
+                self._last_purge = now
+        if purge:
+            self._writer.run(lambda tx: tx.purge_jti(at))
+        return self._writer.run(lambda tx: tx.claim_jti(issuer, jti, expires_at=expires, now=at))
 
 
 @dataclass(frozen=True)
@@ -209,6 +244,17 @@ class _Record:
     patient_id: str | None
     """The record's own patient id (first identifier, else resource id), when a Patient came."""
     digest: str
+
+
+@dataclass
+class TokenUse:
+    """A verified CDS service call whose `jti` is not yet claimed: the claim, the patient lookup and
+    the audit row of the read run as one unit of work in one group commit. `claimed` once the
+    claim ran; a call that fails earlier must still claim it (`CdsRuntime.claim`), so a token
+    never serves twice."""
+
+    caller: CdsCaller
+    claimed: bool = False
 
 
 @dataclass(frozen=True)
@@ -244,14 +290,15 @@ class CdsRuntime:
         self.settings = settings
         self.repository = repository
         self.pseudonym_key = pseudonym_key
-        self.verifier = CdsTokenVerifier(settings.cds_clients)
+        self._writer = _GroupCommit(repository)
+        self.verifier = CdsTokenVerifier(settings.cds_clients, replay=_DatabaseReplay(self._writer))
         self._clock = clock
         self._kb: KnowledgeBase | None = None
         self._kb_lock = threading.Lock()
         self._analyses: _Lru[str, Analysis] = _Lru(64)
         self._records: _Lru[str, _Record] = _Lru(256)
         self._patients: _Lru[tuple[str, str, str], CdsPatient] = _Lru(1024)
-        self._audit = _AuditWriter(repository)
+        self._patient_ids: _Lru[str, str] = _Lru(4096)
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -266,12 +313,27 @@ class CdsRuntime:
 
     # -- gathering --------------------------------------------------------------------------
 
-    def patient_data(self, request: HookRequest, caller: CdsCaller, *, client_ip: str | None) -> PatientData:
+    def claim(self, use: TokenUse) -> None:
+        """Record the call's `jti` (once); `TokenError` when it was already used."""
+        if use.claimed:
+            return
+        use.claimed = True
+        if not self._writer.run(lambda tx: self._claim(tx, use.caller)):
+            raise TokenError(REPLAYED)
+
+    @staticmethod
+    def _claim(tx: Transaction, caller: CdsCaller) -> bool:
+        now = datetime.now(UTC)
+        expires = datetime.fromtimestamp(caller.until, UTC)
+        return tx.claim_jti(caller.issuer, caller.jti, expires_at=expires, now=now)
+
+    def patient_data(self, request: HookRequest, use: TokenUse, *, client_ip: str | None) -> PatientData:
         """Everything the cards need for this call (see the module docstring for the order)."""
+        caller = use.caller
         context_id = request.patient_id()
         provided = self._provided(request, self.verifier.client(caller.issuer))
         record = self._record(provided)
-        stored = self._stored(record, context_id, request, caller, client_ip)
+        stored = self._stored(record, context_id, request, use, client_ip)
         if stored is None and "genomics" not in provided:
             raise PreconditionFailed(
                 "no integrome analysis is stored for this patient and the request neither prefetched "
@@ -281,7 +343,7 @@ class CdsRuntime:
         if "medications" in provided:
             medications = list(record.profile.patient.medications) if record.profile is not None else []
         meds_key = _canonical([m.model_dump() for m in medications]) if medications is not None else "-"
-        key = (stored.id if stored is not None else "-", record.digest, meds_key)
+        key = (stored or "-", record.digest, meds_key)
         patient = self._patients.get(key)
         if patient is None:
             patient = self._patients.put(key, self._build(stored, record, context_id, medications))
@@ -289,7 +351,7 @@ class CdsRuntime:
 
     def _build(
         self,
-        stored: AnalysisRecord | None,
+        stored: str | None,
         record: _Record,
         context_id: str,
         medications: list[Medication] | None,
@@ -297,7 +359,7 @@ class CdsRuntime:
         if stored is not None:
             analysis = self._analysis(stored)
             basis = (
-                f"integrome analysis {stored.id} of {analysis.generated_at[:10]} "
+                f"integrome analysis {stored} of {analysis.generated_at[:10]} "
                 f"(knowledge base {analysis.kb_version})"
             )
         elif record.profile is not None:
@@ -312,10 +374,14 @@ class CdsRuntime:
             basis = "no genomic data on file"
         return cds_patient(analysis, self.kb, basis=basis, record=record.profile, medications=medications)
 
-    def _analysis(self, stored: AnalysisRecord) -> Analysis:
-        analysis = self._analyses.get(stored.id)
+    def _analysis(self, analysis_id: str) -> Analysis:
+        """The parsed analysis; the row is read and parsed only when it is not cached (an analysis
+        never changes once stored)."""
+        analysis = self._analyses.get(analysis_id)
         if analysis is None:
-            analysis = self._analyses.put(stored.id, Analysis.model_validate_json(stored.analysis_json))
+            with self.repository.transaction() as tx:
+                stored = tx.get_analysis(analysis_id)
+            analysis = self._analyses.put(analysis_id, Analysis.model_validate_json(stored.analysis_json))
         return analysis
 
     def _provided(self, request: HookRequest, client: CdsClient) -> dict[str, Any]:
@@ -381,38 +447,51 @@ class CdsRuntime:
         record: _Record,
         context_id: str,
         request: HookRequest,
-        caller: CdsCaller,
+        use: TokenUse,
         client_ip: str | None,
-    ) -> AnalysisRecord | None:
-        """The newest stored analysis of the patient; the read is in the audit log before it is used."""
-        ids = list(dict.fromkeys(i for i in (record.patient_id, context_id) if i))
-        found: tuple[str, AnalysisRecord] | None = None
-        with self.repository.transaction() as tx:
-            for record_id in ids:
-                patient = tx.find_patient(patient_source_key(self.pseudonym_key, record_id))
-                if patient is None:
-                    continue
-                page = tx.list_analyses(AnalysisQuery(patient_id=patient.id, limit=1))
-                if page.items:
-                    found = (patient.id, page.items[0])
-                    break
-        if found is None:
-            return None
-        patient_id, stored = found
+    ) -> str | None:
+        """The id of the patient's newest stored analysis, in one unit of work with the token's
+        `jti` claim and the audit row of the read (committed before anything is used).
+
+        Tried in order: the record's patient id, the context's, `Patient/<context id>`."""
+        ids = [i for i in (record.patient_id, context_id) if i]
+        ids.append(f"Patient/{context_id}")
+        keys = [patient_source_key(self.pseudonym_key, i) for i in dict.fromkeys(ids)]
+        caller = use.caller
         user = request.context.get("userId")
         actor = f"{caller.issuer}#{user}" if isinstance(user, str) and user else caller.issuer
-        self._audit.write(
-            AuditEvent(
-                actor=actor[:200],
-                role="cds-client",
-                action=f"cds.{request.hook}",
-                outcome="success",
-                patient_id=patient_id,
-                analysis_id=stored.id,
-                client_ip=client_ip,
-            )
-        )
-        return stored
+
+        def work(tx: Transaction) -> tuple[bool, str | None]:
+            if not self._claim(tx, caller):
+                return False, None
+            for key in keys:
+                patient_id = self._patient_ids.get(key)
+                if patient_id is None:
+                    patient = tx.find_patient(key)
+                    if patient is None:
+                        continue
+                    patient_id = self._patient_ids.put(key, patient.id)
+                analysis_id = tx.latest_analysis_id(patient_id)
+                if analysis_id is not None:
+                    tx.append_audit(
+                        AuditEvent(
+                            actor=actor[:200],
+                            role="cds-client",
+                            action=f"cds.{request.hook}",
+                            outcome="success",
+                            patient_id=patient_id,
+                            analysis_id=analysis_id,
+                            client_ip=client_ip,
+                        )
+                    )
+                    return True, analysis_id
+            return True, None
+
+        use.claimed = True
+        fresh, analysis_id = self._writer.run(work)
+        if not fresh:
+            raise TokenError(REPLAYED)
+        return analysis_id
 
     # -- FHIR server ------------------------------------------------------------------------
 

@@ -171,6 +171,11 @@ def store(
         genes, drugs = analysis_terms(analysis)
         new = NewAnalysis(
             patient_source_key=patient_source_key(pseudonym_key, analysis.patient.id),
+            alias_source_keys=tuple(
+                patient_source_key(pseudonym_key, reference)
+                for reference in (analysis.patient.record_reference,)
+                if reference
+            ),
             sex=analysis.patient.sex,
             birth_year=_birth_year(analysis),
             kb_version=analysis.kb_version,

@@ -39,28 +39,27 @@ def run_local(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     results: list[PatientRows] = []
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=max(1, min(workers, len(patients))),
         mp_context=context,
         initializer=warm_up,
         initargs=(options,),
-    ) as pool:
+    )
+    try:
         futures: dict[Future[PatientRows], CohortPatient] = {
             pool.submit(analyze_patient, patient, out, options): patient for patient in patients
         }
-        try:
-            for future in as_completed(futures):
-                patient = futures[future]
-                try:
-                    rows = future.result()
-                except Exception as exc:  # a dead worker (BrokenProcessPool) or a result that cannot cross
-                    status, text = describe_failure(exc)
-                    rows = record_failure(patient, out, status, type(exc).__name__, text)
-                results.append(rows)
-                if on_done is not None:
-                    on_done(len(results), len(futures))
-        except BaseException:
-            # Ctrl-C: drop the queued patients instead of letting the pool's exit run them all.
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+        for future in as_completed(futures):
+            patient = futures[future]
+            try:
+                rows = future.result()
+            except Exception as exc:  # a dead worker (BrokenProcessPool) or a result that cannot cross
+                status, text = describe_failure(exc)
+                rows = record_failure(patient, out, status, type(exc).__name__, text)
+            results.append(rows)
+            if on_done is not None:
+                on_done(len(results), len(futures))
+    finally:
+        # On Ctrl-C the queued patients are dropped; leaving a `with` block would run them all first.
+        pool.shutdown(wait=True, cancel_futures=True)
     return results

@@ -7,9 +7,12 @@ The library is imported inside the command so that `integrome --help` stays fast
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
+
+if TYPE_CHECKING:
+    from integrome.model import Origin
 
 __all__ = ["analyze", "parse_formats"]
 
@@ -19,9 +22,36 @@ def parse_formats(text: str) -> set[str]:
     return {part.strip().lower() for part in text.split(",") if part.strip()}
 
 
+def _role_inputs(
+    inputs: list[Path], somatic_inputs: list[Path], germline_inputs: list[Path]
+) -> tuple[list[Path], dict[Path, Origin]]:
+    """Every file to read (INPUTs, then role files not already among them) and each role file's role."""
+    both = {p.resolve() for p in somatic_inputs} & {p.resolve() for p in germline_inputs}
+    if both:
+        named = ", ".join(sorted(p.name for p in both))
+        raise typer.BadParameter(
+            f"{named} given as both somatic and germline", param_hint="--somatic-input/--germline-input"
+        )
+    roles: dict[Path, Origin] = {p: "somatic" for p in somatic_inputs}
+    roles.update({p: "germline" for p in germline_inputs})
+    paths = list(inputs)
+    seen = {p.resolve() for p in paths}
+    for path in roles:
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            paths.append(path)
+    if not paths:
+        raise typer.BadParameter("give at least one INPUT file", param_hint="INPUT")
+    return paths, roles
+
+
 def analyze(
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Folder for the reports (created if missing).", file_okay=False),
+    ],
     inputs: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
             help="Patient files, detected by content: FHIR Bundle, Phenopacket, VCF/VCF.GZ/BCF, MAF, notes.",
             metavar="INPUT",
@@ -30,11 +60,7 @@ def analyze(
             readable=True,
             show_default=False,
         ),
-    ],
-    out: Annotated[
-        Path,
-        typer.Option("--out", "-o", help="Folder for the reports (created if missing).", file_okay=False),
-    ],
+    ] = None,
     formats: Annotated[
         str, typer.Option("--format", "-f", help="Comma-separated output formats: json, html, pdf, fhir.")
     ] = "json,html,pdf",
@@ -49,6 +75,30 @@ def analyze(
     ] = None,
     somatic: Annotated[bool, typer.Option("--somatic", help="The VCFs hold tumor (somatic) calls.")] = False,
     germline: Annotated[bool, typer.Option("--germline", help="The VCFs hold germline calls.")] = False,
+    somatic_inputs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--somatic-input",
+            help="A tumor (somatic) VCF or MAF to read; repeatable; overrides --somatic/--germline for it.",
+            metavar="PATH",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            show_default=False,
+        ),
+    ] = None,
+    germline_inputs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--germline-input",
+            help="A germline VCF or MAF to read; repeatable; overrides --somatic/--germline for it.",
+            metavar="PATH",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            show_default=False,
+        ),
+    ] = None,
     targets: Annotated[
         Path | None,
         typer.Option(
@@ -117,8 +167,8 @@ def analyze(
     """Analyze one patient's files and write the reports to --out."""
     if somatic and germline:
         raise typer.BadParameter("choose one of --somatic and --germline", param_hint="--somatic/--germline")
+    paths, roles = _role_inputs(inputs or [], somatic_inputs or [], germline_inputs or [])
     from integrome.cli._output import print_summary, vcf_progress
-    from integrome.model import Origin
     from integrome.pipeline import RunOptions, check_formats, run_analysis, write_outputs
 
     chosen = check_formats(parse_formats(formats))
@@ -128,6 +178,7 @@ def analyze(
             sample=sample,
             build=build,
             role=role,
+            roles=roles,
             targets_bed=targets,
             kb_dir=kb_dir,
             progress=progress,
@@ -137,6 +188,6 @@ def analyze(
             expression_reference=expression_reference,
             protein_reference=protein_reference,
         )
-        analysis = run_analysis(inputs, options=options)
+        analysis = run_analysis(paths, options=options)
     written = write_outputs(analysis, out, chosen)
     print_summary(analysis, written)

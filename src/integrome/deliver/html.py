@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import calendar
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from integrome.deliver.omics import OmicsView, build_omics_view
+from integrome.match.wording import BEST_OPTION
 from integrome.model import (
     Analysis,
     BiomarkerFinding,
@@ -42,6 +43,23 @@ DISCLAIMER = (
     "physician in the full clinical context. Absence of an insight does not mean absence of a finding: "
     "check what was not assessed below."
 )
+
+_TIER_LEGEND = (
+    "Tier and evidence",
+    "AMP/ASCO/CAP 2017 (Li MM et al., J Mol Diagn 2017; PMID 27993330). Tier I, strong clinical "
+    "significance in this tumor type: evidence A (FDA-approved therapy or professional guideline) or B "
+    "(well-powered studies with expert consensus). Tier II, potential significance: evidence C (approved "
+    "or guideline in another tumor type, multiple small studies, or a tumor type not coded in the "
+    "inputs) or D (preclinical data, case reports).",
+)
+_CPIC_LEGEND = (
+    "CPIC A, B",
+    "Level of the gene–drug pair at the Clinical Pharmacogenetics Implementation Consortium "
+    "(cpicpgx.org): A, the genotype should be used to change prescribing; B, it could be used. Strong, "
+    "moderate and optional give the strength of the CPIC recommendation; DPWG marks a Dutch "
+    "Pharmacogenetics Working Group guideline.",
+)
+"""What the badges mean, listed under Methods when the report shows such badges."""
 
 _SEVERITY_LABEL = {"critical": "Critical", "warning": "Warning", "info": "Info"}
 _SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
@@ -87,12 +105,23 @@ _LISTED_WARNINGS = 50
 """Warnings shown in the report; the JSON keeps all of them."""
 _LISTED_POSITIONS = 4
 """Missing positions named per gene before '+N more' (PharmCAT definitions can list dozens)."""
+_LEAD_LIMIT = 60
+"""Longest text before ': ' that groups rationale lines under one lead."""
 
 
 @dataclass(frozen=True)
 class Link:
     text: str
     url: str | None
+
+
+@dataclass(frozen=True)
+class ReasonView:
+    """One rationale bullet; consecutive lines sharing a lead ('Not on record: …') become the lead
+    with their rest as a sub-list, so a card reads 'Not on record' once, not once per biomarker."""
+
+    text: str
+    items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,11 +137,16 @@ class InsightView:
     options: list[OptionView]
     regimen: str = ""
     """The drugs as one regimen, marked when the patient already takes or is planned to start them."""
+    reasons: list[ReasonView] = field(default_factory=list)
+    """The rationale as shown: grouped by shared lead, without the line the options table restates."""
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    """(label, value) lines under the summary that the title does not already say."""
 
     @property
     def evidence_count(self) -> str:
         """What a folded evidence block holds ('5 reasons · 3 tests · 2 sources'), for the web page."""
-        parts = [(len(self.insight.rationale), "reason"), (len(self.options), "test")]
+        count = sum(len(reason.items) or 1 for reason in self.reasons)
+        parts = [(count, "reason"), (len(self.options), "test")]
         parts.append((len(self.citations), "source"))
         return " · ".join(f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in parts if n)
 
@@ -242,6 +276,8 @@ class ReportView:
     not_assessed: list[str]
     unannotated: list[str]
     disclaimer: str = DISCLAIMER
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    """(badge, meaning) for the kinds of badges this report shows."""
     omics: OmicsView | None = None
     """Multi-omics section (copy-number plot, RNA/protein levels, concordance), when there is data."""
 
@@ -313,7 +349,17 @@ def build_view(analysis: Analysis) -> ReportView:
             _genomic(f) for f in analysis.findings if isinstance(f, VariantFinding) and f.annotation == "none"
         ],
         omics=build_omics_view(analysis),
+        legend=_legend(analysis.insights),
     )
+
+
+def _legend(insights: list[Insight]) -> list[tuple[str, str]]:
+    legend = []
+    if any(i.tier for i in insights):
+        legend.append(_TIER_LEGEND)
+    if any(i.evidence_level and not i.tier for i in insights):
+        legend.append(_CPIC_LEGEND)
+    return legend
 
 
 def age_in_years(birth_date: str | None, on: str) -> str | None:
@@ -384,7 +430,62 @@ def _insight_view(insight: Insight, finding_labels: dict[str, str], taking: dict
         citations=[_citation_link(c) for c in insight.citations],
         options=[_option_view(o) for o in insight.options],
         regimen=_regimen(insight.drugs, taking),
+        reasons=_reasons(insight),
+        facts=_facts(insight),
     )
+
+
+def _facts(insight: Insight) -> list[tuple[str, str]]:
+    """Drugs, genes, tests and logistics, each only when the title does not name it already.
+
+    The findings an insight rests on are not repeated here: the rationale opens with them, with
+    VAF and where they were read.
+    """
+    title = insight.title.lower()
+    facts: list[tuple[str, str]] = []
+    if insight.drugs and not all(drug.lower() in title for drug in insight.drugs):
+        facts.append(("Drugs", ", ".join(insight.drugs)))
+    if insight.alternatives:
+        facts.append(("Alternatives", ", ".join(insight.alternatives)))
+    if (
+        insight.genes
+        and not insight.tests
+        and not insight.finding_ids
+        and not all(gene.lower() in title for gene in insight.genes)
+    ):
+        facts.append(("Genes", ", ".join(insight.genes)))
+    if insight.tests:
+        facts.append(("Tests", ", ".join(insight.tests)))
+    if insight.urgency:
+        facts.append(("Urgency", insight.urgency))
+    if insight.specimen:
+        facts.append(("Specimen", insight.specimen))
+    return facts
+
+
+def _reasons(insight: Insight) -> list[ReasonView]:
+    """Rationale lines grouped by a shared lead; the best catalog option is left to the options table."""
+    lines = list(insight.rationale)
+    if insight.options:
+        lines = [line for line in lines if not line.startswith(f"{BEST_OPTION}: ")]
+    runs: list[tuple[str | None, list[str]]] = []
+    for line in lines:
+        lead, sep, rest = line.partition(": ")
+        if not sep or len(lead) > _LEAD_LIMIT:
+            runs.append((None, [line]))
+        elif runs and runs[-1][0] == lead:
+            runs[-1][1].append(rest)
+        else:
+            runs.append((lead, [rest]))
+    views = []
+    for shared, texts in runs:
+        if shared is None:
+            views.append(ReasonView(text=texts[0]))
+        elif len(texts) == 1:
+            views.append(ReasonView(text=f"{shared}: {texts[0]}"))
+        else:
+            views.append(ReasonView(text=shared, items=tuple(texts)))
+    return views
 
 
 def _option_view(option: TestOption) -> OptionView:

@@ -25,6 +25,18 @@ _GENE_SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-\.@/]*$")
 _BASES = re.compile(r"^[ACGTNacgtn]+$")
 _FIRST_INT = re.compile(r"^(\d+)")
 _HAPLOID_SEX = frozenset({"chrX", "chrY"})
+_INTRONIC_EFFECTS = frozenset(
+    {
+        "intron_variant",
+        "splice_acceptor_variant",
+        "splice_donor_variant",
+        "splice_donor_5th_base_variant",
+        "splice_donor_region_variant",
+        "splice_polypyrimidine_tract_variant",
+    }
+)
+"""Sequence Ontology terms for positions inside an intron (the canonical acceptor and donor
+dinucleotides are intronic by their SO definitions): SnpEff's Rank then counts introns, not exons."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,7 @@ class Annotation:
     hgvs_p: str | None = None
     consequence: str | None = None
     exon: int | None = None
+    intron: int | None = None
 
     @property
     def from_input(self) -> bool:
@@ -150,7 +163,8 @@ def _vep_alleles(ref: str, alts: tuple[str, ...]) -> list[str]:
     return list(alts)
 
 
-def _exon(rank: str | None) -> int | None:
+def _rank(rank: str | None) -> int | None:
+    """'13/20' (VEP EXON/INTRON, SnpEff Rank: number / total in the transcript) → 13."""
     match = _FIRST_INT.match(rank or "")
     return int(match.group(1)) if match else None
 
@@ -331,7 +345,8 @@ class RecordParser:
             hgvs_c=_coding(unquote(chosen.get("HGVSc", "")), chosen.get("Feature") or None),
             hgvs_p=_protein(chosen.get("HGVSp")),
             consequence=consequence,
-            exon=_exon(chosen.get("EXON")),
+            exon=_rank(chosen.get("EXON")),
+            intron=_rank(chosen.get("INTRON")),
         )
 
     def _ann(self, record: Record, allele: int) -> Annotation | None:
@@ -345,14 +360,17 @@ class RecordParser:
         chosen = next(
             (e for e in mine if e.get("Transcript_BioType") in {"protein_coding", "Coding"}), mine[0]
         )
-        consequence = chosen.get("Annotation", "").split("&")[0] or None
-        rank = chosen.get("Rank") if consequence and "intron" not in consequence else None
+        effects = chosen.get("Annotation", "").split("&")
+        consequence = effects[0] or None
+        rank = _rank(chosen.get("Rank")) if consequence else None
+        intronic = bool(_INTRONIC_EFFECTS.intersection(effects))
         return Annotation(
             gene=clean_gene(chosen.get("Gene_Name", "")),
             hgvs_c=_coding(chosen.get("HGVS.c"), chosen.get("Feature_ID") or None),
             hgvs_p=_protein(chosen.get("HGVS.p")),
             consequence=consequence,
-            exon=_exon(rank),
+            exon=None if intronic else rank,
+            intron=rank if intronic else None,
         )
 
     def _plain(self, record: Record, allele: int) -> Annotation:

@@ -11,7 +11,7 @@ files most likely belong to different people.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -20,7 +20,7 @@ from integrome.errors import InputError
 from integrome.ingest._merge import merge_diagnoses, merge_findings
 from integrome.ingest._result import IngestResult
 from integrome.ingest.cnv import CopyNumberOptions, read_copy_number
-from integrome.ingest.detect import detect_format
+from integrome.ingest.detect import FormatName, detect_format
 from integrome.ingest.expression import ExpressionOptions, read_expression
 from integrome.ingest.fhir import read_fhir
 from integrome.ingest.fusions import FusionOptions, read_fusions, read_vcf_fusions
@@ -35,6 +35,7 @@ from integrome.model import (
     Coding,
     GenotypeCall,
     Medication,
+    Origin,
     Patient,
     PatientProfile,
     SiteGenotype,
@@ -58,11 +59,41 @@ class IngestOptions:
     proteomics: ProteomicsOptions = field(default_factory=ProteomicsOptions)
     tmb_territory_mb: float | None = None
     """Callable territory for TMB (--panel-size-mb or the targets BED); None = TMB not computed."""
+    roles: Mapping[Path, Origin] = field(default_factory=dict)
+    """Per-file somatic/germline role (--somatic-input, --germline-input), overriding `vcf.role` for
+    that VCF or MAF: a tumor VCF and a blood VCF whose headers do not say can be read in one run."""
+
+    def role_of(self, path: Path) -> Origin | None:
+        """The role given for this very file (same path or the same file reached another way)."""
+        if path in self.roles:
+            return self.roles[path]
+        resolved = path.resolve()
+        return next((role for given, role in self.roles.items() if given.resolve() == resolved), None)
+
+
+_ROLE_FORMATS = frozenset({"vcf", "bcf", "maf"})
 
 
 def read_input(path: Path, options: IngestOptions) -> IngestResult:
-    """Detect the format of `path` by content and read it with the matching reader."""
+    """Detect the format of `path` by content and read it with the matching reader.
+
+    A per-file role applies to VCF/BCF and MAF, the formats whose origin the reader cannot always
+    tell; on any other file it is reported as unused rather than silently dropped.
+    """
     kind = detect_format(path)
+    own_role = options.role_of(path)
+    if own_role is not None and kind in _ROLE_FORMATS:
+        options = replace(options, vcf=replace(options.vcf, role=own_role))
+    result = _read(path, kind, options)
+    if own_role is not None and kind not in _ROLE_FORMATS:
+        result.warnings.append(
+            f"{path.name}: the {own_role} role applies to VCF and MAF files only; "
+            f"not used for this {kind} file"
+        )
+    return result
+
+
+def _read(path: Path, kind: FormatName, options: IngestOptions) -> IngestResult:
     report, name = options.progress, path.name
     if kind == "fhir":
         return read_fhir(path)

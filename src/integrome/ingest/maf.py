@@ -242,6 +242,7 @@ def _finding(
     consequence = _consequence(row)
     exon_text = _value(row, "exon_number", "transcript_exon")
     exon_match = _FIRST_INT.match(exon_text or "")
+    intron_match = _FIRST_INT.match(_value(row, "intron") or "")
     build_text = (_value(row, "ncbi_build") or "").lower()
     return VariantFinding(
         id=f"m{index}",
@@ -261,6 +262,7 @@ def _finding(
         depth=depth,
         consequence=consequence,
         exon=int(exon_match.group(1)) if exon_match else None,
+        intron=int(intron_match.group(1)) if intron_match else None,
         annotation="input" if gene and (hgvs_p or coding) else "none",
     )
 

@@ -150,6 +150,7 @@ class _Collector:
                     depth=ctx.parser.depth(record),
                     consequence=annotation.consequence,
                     exon=annotation.exon,
+                    intron=annotation.intron,
                     annotation="input" if annotation.from_input else "none",
                 )
             )

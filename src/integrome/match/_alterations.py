@@ -254,15 +254,44 @@ _EXON_LOSS_TERMS = frozenset({"exon_loss_variant", "exon_skipping"})
 evidence or a reported alteration without its DNA change); 'exon_skipping' is the plain wording."""
 
 
+def _splice_site_of_exon(finding: VariantFinding, exons: list[int]) -> bool:
+    """A canonical splice-site variant at a boundary of one of `exons`.
+
+    Exon N is spliced in through the acceptor at the 3' end of intron N-1 and the donor at the 5'
+    end of intron N (introns numbered in transcript order, as VEP INTRON and SnpEff Rank do, so
+    strand does not matter). VEP places a point variant at these sites in the intron and gives no
+    EXON; a deletion across the exon boundary carries the exon number itself. A donor variant in
+    intron N-1 or an acceptor in intron N belongs to the neighbouring exon and does not count.
+    """
+    terms = set(_terms(finding))
+    if finding.exon in exons and _category(finding) == "splice":
+        return True
+    if finding.intron is None:
+        return False
+    acceptor = "splice_acceptor_variant" in terms and finding.intron + 1 in exons
+    donor = "splice_donor_variant" in terms and finding.intron in exons
+    return acceptor or donor
+
+
 def _exon_skipping(alteration: Alteration, gene: str | None, finding: Finding) -> bool:
-    """MET exon 14 skipping: a reported exon loss or a canonical splice-site variant in the exon, an
-    intragenic MET-MET RNA fusion, or a reported 'METex14' biomarker."""
+    """MET exon 14 skipping: a reported exon loss, a canonical splice-site variant of the exon (the
+    intron 13 acceptor, the intron 14 donor, or either site when the exon itself is given), an
+    intragenic MET-MET RNA fusion, or a reported 'METex14' biomarker.
+
+    The FDA labels define the indication as "a mutation that leads to MET exon 14 skipping"
+    (TABRECTA (capmatinib) prescribing information, 2020; TEPMETKO (tepotinib) prescribing
+    information, 2021): the exon is lost from the transcript when its splice acceptor or donor
+    site is destroyed, whichever of the two the variant hits. Splice-region variants outside the
+    invariant dinucleotides are not matched: whether a given one causes skipping needs RNA evidence.
+    """
     if gene is None:
         return False
     if isinstance(finding, VariantFinding):
-        if finding.gene != gene or finding.exon not in alteration.exons:
+        if finding.gene != gene:
             return False
-        return bool(_EXON_LOSS_TERMS.intersection(_terms(finding))) or _category(finding) == "splice"
+        if finding.exon in alteration.exons and _EXON_LOSS_TERMS.intersection(_terms(finding)):
+            return True
+        return _splice_site_of_exon(finding, alteration.exons)
     if isinstance(finding, FusionFinding):
         intragenic = finding.partner == gene or finding.five_prime == finding.three_prime == gene
         return finding.gene == gene and intragenic

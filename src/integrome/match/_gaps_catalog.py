@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from integrome.knowledge.catalog import CatalogEntry
+from integrome.match.wording import BEST_OPTION
 from integrome.model import Assessable, CatalogTest, GuidelineBiomarker, TestOption
 from integrome.normalize.diseases import OncoTree
 
 __all__ = ["OPTION_LIMIT", "Ranked", "catalog_lines", "cover", "options", "rank"]
-
 OPTION_LIMIT = 5
 """Options listed per recommendation; the cover line still considers the whole catalog."""
 _UNKNOWN = 10**6
@@ -137,8 +137,13 @@ def _turnaround(test: CatalogTest) -> str:
 
 def _describe(r: Ranked, total: int) -> str:
     test = r.entry.test
-    closes = "closes all" if len(r.closed) == total else f"closes {len(r.closed)} of"
-    line = f"{test.name} ({r.entry.provider.name}) {closes} {total} gap{'s' if total != 1 else ''}"
+    if total == 1:
+        closes = "closes the gap"
+    elif len(r.closed) == total:
+        closes = f"closes all {total} gaps"
+    else:
+        closes = f"closes {len(r.closed)} of {total} gaps"
+    line = f"{test.name} ({r.entry.provider.name}) {closes}"
     line += _turnaround(test)
     if r.companion_drugs:
         line += f"; FDA companion diagnostic for {', '.join(r.companion_drugs)}"
@@ -152,7 +157,7 @@ def catalog_lines(gaps: Sequence[GuidelineBiomarker], ranked: Sequence[Ranked]) 
     if not ranked:
         return ["No catalog test covers these gaps"] if gaps else []
     total = len(gaps)
-    lines = [f"Best catalog option: {_describe(ranked[0], total)}"]
+    lines = [f"{BEST_OPTION}: {_describe(ranked[0], total)}"]
     chosen = cover(gaps, ranked)
     closed = {gap.id for r in chosen for gap in r.closed}
     if len(chosen) > 1:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from integrome.match._alterations import biomarker_key
-from integrome.match.wording import describe_finding, unique
+from integrome.match.wording import describe_finding, finding_place, unique
 from integrome.model import (
     Assessable,
     BiomarkerFinding,
@@ -116,7 +116,7 @@ class Result:
 
 
 def _where(finding: Finding) -> str:
-    return f" ({finding.provenance})" if finding.provenance else f" ({finding.source})"
+    return f" ({finding_place(finding)})"
 
 
 def _protein_target(name: str, gene: str | None) -> str | None:

@@ -49,7 +49,7 @@ def combined_insight(
         for g, k in zip(pair, keys, strict=True)
         if k == _UNTESTED
     )
-    rationale.append(f"CPIC recommendation for {' and '.join(pair)} together (pypgx table): {text}")
+    rationale.append(f"CPIC recommendation for {' and '.join(pair)} together: {text}")
     what = ", ".join(f"{s.gene} {s.used_phenotype.lower()}" for s in assessed)
     levels = sorted({row.level for row in rows.values() if row is not None and row.pmids})
     if any(state.functional_phenotype for state in assessed):

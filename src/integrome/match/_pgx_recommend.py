@@ -18,6 +18,7 @@ from integrome.match._pgx_phenotype import INDETERMINATE
 from integrome.match._pgx_state import GeneState, gene_rationale, guideline_citations
 from integrome.match._pgx_text import classify, condense, is_standard
 from integrome.match._pgx_warfarin import WARFARIN, warfarin_insight
+from integrome.match.wording import SUMMARY_LIMIT, clamp
 from integrome.model import Citation, Insight
 
 __all__ = ["GeneState", "recommend"]
@@ -70,7 +71,7 @@ def _drug_insight(kb: PgxKnowledge, drug: str, state: GeneState, cpic: CpicDrug 
     rationale = gene_rationale(state)
     text = kb.recommendations.get((drug, state.gene, state.used_phenotype))
     if text is not None:
-        rationale.append(f"CPIC recommendation (pypgx table): {text}")
+        rationale.append(f"CPIC recommendation: {text}")
     if rule is not None:
         if not citations:
             return None
@@ -123,17 +124,22 @@ def _test_insight(gene: str, drugs: list[str], citations: list[Citation]) -> Ins
     )
 
 
-def _actionable(kb: PgxKnowledge, drug: str, state: GeneState) -> tuple[bool, CuratedRule | None]:
+def _actionable(kb: PgxKnowledge, drug: str, state: GeneState) -> str | None:
+    """The title headline of the drug's recommendation for this phenotype when CPIC changes the dose
+    or the drug choice ('consider an alternative'), else None."""
     rule = _rule_for(kb, drug, state)
     if rule is not None:
-        return rule.severity != "info", rule
+        return rule.headline if rule.severity != "info" else None
     text = kb.recommendations.get((drug, state.gene, state.used_phenotype))
-    return text is not None and not is_standard(text), None
+    if text is None or is_standard(text):
+        return None
+    return classify(text)[1]
 
 
 def _preemptive(kb: PgxKnowledge, state: GeneState, exclude: set[str]) -> Insight | None:
-    """One info insight per gene: other CPIC level A/B drugs whose use this phenotype changes."""
-    affected: list[str] = []
+    """One info insight per gene: CPIC level A/B drugs not prescribed now whose dose or choice this
+    phenotype changes, worded as a note for future prescribing (CPIC's pre-emptive genotyping use)."""
+    affected: dict[str, str] = {}
     citations: dict[str, Citation] = {}
     for drug, rows in sorted(kb.cpic.items()):
         if drug in exclude:
@@ -141,38 +147,48 @@ def _preemptive(kb: PgxKnowledge, state: GeneState, exclude: set[str]) -> Insigh
         for row in rows:
             if row.gene != state.gene or row.level not in _PGX_LEVELS:
                 continue
-            actionable, rule = _actionable(kb, drug, state)
-            if actionable:
-                affected.append(drug)
-                for citation in guideline_citations(row, rule):
+            headline = _actionable(kb, drug, state)
+            if headline is not None:
+                affected[drug] = headline
+                for citation in guideline_citations(row, _rule_for(kb, drug, state)):
                     citations[citation.id] = citation
     if not affected or not citations:
         return None
     phenotype = (
-        " ".join(f"{a} positive" for a in sorted(state.hla_positive))
+        " ".join(f"{state.gene}{a} positive" for a in sorted(state.hla_positive))
         if state.hla_positive
-        else state.used_phenotype.lower()
+        else f"{state.gene} {state.used_phenotype.lower()}"
     )
-    shown = ", ".join(affected)
-    summary = f"Also affects: {shown}"
-    if len(summary) > 140:
-        summary = summary[:136].rsplit(",", 1)[0] + ", …"
+    drugs = list(affected)
     return Insight(
         id="pending",
         kind="pgx",
-        title=f"{state.gene} {phenotype}: CPIC guidance for {len(affected)} other drug(s)",
-        summary=summary,
+        title=_listed(f"{phenotype} — relevant if prescribed: ", drugs),
+        summary=(
+            "Pre-emptive note: none of these drugs is prescribed now; CPIC changes the dose or the drug "
+            "choice for this result."
+        ),
         severity="info",
         genes=[state.gene],
-        drugs=affected,
+        drugs=drugs,
         evidence_level="CPIC A/B",
         rationale=[
-            f"pre-emptive: drugs not prescribed now whose CPIC guidance changes for {state.gene} "
-            f"{state.diplotype or ''} → {state.used_phenotype}",
-            *(["functional phenotype after phenoconversion"] if state.functional_phenotype else []),
+            *(line for line in gene_rationale(state) if line != state.note),
+            *(f"{drug}: {headline}" for drug, headline in affected.items()),
         ],
         citations=list(citations.values()),
     )
+
+
+def _listed(lead: str, drugs: list[str]) -> str:
+    """`lead` and the drugs, as many as fit the summary limit, then 'and N more' (CDS Hooks shows
+    this title as a card summary)."""
+    for shown in range(len(drugs), 0, -1):
+        more = f" and {len(drugs) - shown} more" if shown < len(drugs) else ""
+        text = lead + ", ".join(drugs[:shown]) + more
+        if len(text) <= SUMMARY_LIMIT:
+            return text
+    return clamp(lead + ", ".join(drugs))
 
 
 def _insights_for_drug(

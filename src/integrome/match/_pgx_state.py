@@ -10,6 +10,9 @@ from integrome.model import Citation
 
 __all__ = ["GeneState", "gene_rationale", "guideline_citations"]
 
+_SOURCES = {"vcf": "VCF", "fhir": "FHIR record", "outside_call": "outside call", "notes": "clinical notes"}
+"""How the genotype line names where a gene's result came from."""
+
 
 @dataclass
 class GeneState:
@@ -54,7 +57,8 @@ def guideline_citations(cpic: CpicDrug | None, rule: CuratedRule | None) -> list
 def gene_rationale(state: GeneState) -> list[str]:
     """What was called and from where, phenoconversion, and the caller's notes."""
     lines = []
-    called = f"{state.gene} {state.diplotype or 'result'} ({state.source or 'input'}) → {state.phenotype}"
+    source = _SOURCES.get(state.source or "", state.source or "input")
+    called = f"{state.gene} {state.diplotype or 'result'} ({source}) → {state.phenotype}"
     if state.activity_score is not None:
         called += f", activity score {state.activity_score:g}"
     lines.append(called)

@@ -531,10 +531,9 @@ def _genomic_leaf(uid: int, c: GenomicCriterion) -> Leaf:
 
 def _provenance(finding: Finding) -> str:
     # Imported here: integrome.insights imports the matchers, so a module-level import would cycle.
-    from integrome.match.wording import describe_finding
+    from integrome.match.wording import describe_finding, finding_place
 
-    text = describe_finding(finding)
-    return f"{text}, {finding.provenance}" if finding.provenance else text
+    return f"{describe_finding(finding)}, {finding_place(finding)}"
 
 
 # --- biomarkers -----------------------------------------------------------------------------------

@@ -24,7 +24,15 @@ from integrome.knowledge import KnowledgeBase
 from integrome.match._alterations import exon_inferred_from_position, finding_matches, protein_change
 from integrome.match._scope import DiseaseScope, disease_scope, tumor_codes
 from integrome.match.tiering import assign_tier, tier_rank
-from integrome.match.wording import clamp, describe_finding, regimen, sentence_case, unique
+from integrome.match.wording import (
+    SUMMARY_LIMIT,
+    clamp,
+    describe_finding,
+    finding_place,
+    regimen,
+    sentence_case,
+    unique,
+)
 from integrome.model import (
     AbsentAlteration,
     Alteration,
@@ -84,6 +92,8 @@ _LOSS_OF_FUNCTION = Alteration(type="loss_of_function")
 _UNANNOTATED_SHOWN = 5
 _BLOCKING_SHOWN = 2
 _PSEUDO_ROOTS = {"SOLID": "any solid tumor", "ANY": "any tumor type"}
+_SHORT_NAMES = 2
+"""Tumor types named in a summary before 'and N more'."""
 
 
 @dataclass
@@ -463,8 +473,7 @@ def _withheld_lines(withheld: Sequence[_Withheld]) -> list[str]:
 
 
 def _blocking_text(finding: Finding) -> str:
-    text = f"{describe_finding(finding)} ({finding.id}"
-    return text + (", clinical notes)" if finding.source == "notes" else ")")
+    return f"{describe_finding(finding)} ({finding_place(finding)})"
 
 
 def _received_lines(received: Sequence[_Hit]) -> list[str]:
@@ -488,15 +497,24 @@ def _grouped(
 
 
 def _insight(kind: InsightKind, group: list[_Hit], context: _Context, resolution: _Resolution) -> Insight:
+    """A card that says each thing once: the title names regimen and biomarker, the tier and evidence
+    level travel as fields (badges), the summary adds the approved setting, and the rationale holds
+    the patient-specific reasons (finding and where it was read, tumor-type match, label limits,
+    drug history) followed by the knowledge base's own statement."""
     best = group[0]
     record = best.record
     findings = sorted(
         {finding.id: finding for hit in group for finding in hit.findings}.values(),
         key=lambda finding: context.order[finding.id],
     )
-    rationale = [_finding_line(finding, best, context) for finding in findings]
-    for hit in group:
-        rationale.extend(_evidence_lines(hit, context))
+    summary = _summary(kind, best, context)
+    rationale = [_finding_line(finding, best) for finding in findings]
+    rationale.append(_scope_line(best, context))
+    if clamp(summary) != summary:
+        rationale.append(summary)
+    rationale.extend(_lead_evidence(kind, best))
+    for hit in group[1:]:
+        rationale.extend(_supporting_evidence(kind, hit, best, context))
     rationale.extend(_caution_lines(findings, group, context))
     severity: Severity = "info"
     if kind == "resistance":
@@ -506,7 +524,7 @@ def _insight(kind: InsightKind, group: list[_Hit], context: _Context, resolution
         id="",
         kind=kind,
         title=_title(kind, record),
-        summary=_summary(kind, best, context),
+        summary=clamp(summary),
         severity=severity,
         genes=[record.gene] if record.gene else [],
         drugs=list(record.drugs),
@@ -523,7 +541,7 @@ def _resistance_lines(group: Sequence[_Hit], resolution: _Resolution) -> list[st
     for hit in group:
         lines.extend(
             f"Not offered as therapy because of this resistance: {regimen(other.record.drugs)} "
-            f"({other.record.label}, record {other.record.id})"
+            f"for {other.record.label}"
             for other in resolution.blocked.get(hit.record.id, [])
         )
         lines.extend(
@@ -552,22 +570,52 @@ def _title(kind: InsightKind, record: BiomarkerRecord) -> str:
 
 
 def _summary(kind: InsightKind, hit: _Hit, context: _Context) -> str:
+    """What the title does not say, unclamped: the approved setting and tumor type for a therapy, the
+    tumor and the patient's use of the drug for a resistance, the statement's lead otherwise."""
     record = hit.record
-    disease = _patient_disease(hit.scope, context)
     if kind == "therapy":
-        approval = ", FDA-approved" if record.fda_approved and hit.scope.scope == "in" else ""
-        text = f"Tier {hit.tier}{approval}: {regimen(record.drugs)} for {record.label} in {disease}."
-    elif kind == "resistance":
-        text = f"{record.label} predicts resistance to {regimen(record.drugs)} in {disease}"
+        return _therapy_summary(hit, context)
+    if kind == "resistance":
+        if hit.scope.scope == "off":
+            text = (
+                f"Resistance shown in {_short_names(record.diseases, context.tree)}, not in "
+                f"{_patient_disease(hit.scope, context)}"
+            )
+        else:
+            text = f"Not expected to work in {_patient_disease(hit.scope, context)}"
+        if record.setting:
+            text += f" ({record.setting})"
         statuses = {m.status for m in context.patient.medications if m.name in hit.drugs}
         if "active" in statuses:
             text += "; the patient is currently taking it"
         elif "planned" in statuses:
             text += "; it is planned for this patient"
-        text += "."
-    else:
-        text = record.statement
-    return clamp(text)
+        return text + "."
+    return _lead(record.statement)[0]
+
+
+def _therapy_summary(hit: _Hit, context: _Context) -> str:
+    record = hit.record
+    setting = f": {record.setting}" if record.setting else ""
+    basis = "FDA-approved" if record.fda_approved else "evidence"
+    if hit.scope.scope == "in":
+        lead = "FDA-approved" if record.fda_approved else "Not FDA-approved for this use; evidence"
+        return f"{lead} in {_covering_name(hit, context)}{setting}."
+    names = _short_names(record.diseases, context.tree)
+    if hit.scope.scope == "off":
+        return f"Off-label: {basis} in {names}, not in {_patient_disease(hit.scope, context)}."
+    return f"Tumor type not coded; {basis} in {names}{setting}."
+
+
+def _lead(statement: str) -> tuple[str, str | None]:
+    """(first sentence, the rest) of a statement, so a summary can quote one and the rationale the
+    other; a statement that fits the summary limit stays whole."""
+    if len(statement) <= SUMMARY_LIMIT:
+        return statement, None
+    first, sep, rest = statement.partition(". ")
+    if sep and len(first) < SUMMARY_LIMIT:
+        return first + ".", rest
+    return statement, None
 
 
 def _patient_disease(scope: DiseaseScope, context: _Context) -> str:
@@ -580,48 +628,104 @@ def _disease_names(codes: Iterable[str], tree: OncoTree) -> str:
     return ", ".join(_PSEUDO_ROOTS.get(code) or f"{tree.name(code)} ({code})" for code in codes)
 
 
-def _finding_line(finding: Finding, hit: _Hit, context: _Context) -> str:
+def _short_names(codes: Sequence[str], tree: OncoTree) -> str:
+    """The first two of a record's tumor types by name, for a summary line ('Melanoma, Head and Neck
+    Mucosal Melanoma and 4 more')."""
+    names = [_PSEUDO_ROOTS.get(code) or tree.name(code) for code in codes]
+    if len(names) <= _SHORT_NAMES:
+        return " and ".join(names)
+    return f"{', '.join(names[:_SHORT_NAMES])} and {len(names) - _SHORT_NAMES} more"
+
+
+def _covering(hit: _Hit, context: _Context) -> str | None:
+    """The record's tumor type that covers the patient's (NSCLC for LUAD), if one does."""
+    code = hit.scope.code
+    if code is None:
+        return next((d for d in hit.record.diseases if d in _PSEUDO_ROOTS), None)
+    return next((d for d in hit.record.diseases if context.tree.is_a(code, d)), None)
+
+
+def _covering_name(hit: _Hit, context: _Context) -> str:
+    covering = _covering(hit, context)
+    if covering is None:
+        return _short_names(hit.record.diseases, context.tree)
+    return _PSEUDO_ROOTS.get(covering) or context.tree.name(covering)
+
+
+def _finding_line(finding: Finding, hit: _Hit) -> str:
+    """The finding and where it was read; origin when germline; an exon the record needs but the
+    input did not state, inferred from the protein position."""
     text = describe_finding(finding)
-    if finding.source == "notes":
-        text += " (clinical notes)"
-    if hit.scope.code is None:
-        return f"{text}; tumor type not coded (no diagnosis mapped to OncoTree)"
-    line = f"{text} in {hit.scope.code} ({context.tree.name(hit.scope.code)})"
+    if finding.origin == "germline":
+        text += ", germline"
+    text += f" ({finding_place(finding)})"
     if isinstance(finding, VariantFinding) and finding.exon is None and hit.record.gene is not None:
         exon = exon_inferred_from_position(
             hit.record.gene, hit.record.alteration.exons, protein_change(finding)
         )
         if exon is not None:
-            line += f"; exon {exon} inferred from the protein position"
-    return line
+            text += f"; exon {exon} inferred from the protein position"
+    return text
 
 
-def _evidence_lines(hit: _Hit, context: _Context) -> list[str]:
+def _scope_line(hit: _Hit, context: _Context) -> str:
+    """Why the evidence applies to this patient's tumor type, or how far it does (AMP/ASCO/CAP 2017
+    grades by tumor type: the tier badge follows from this line)."""
     record = hit.record
-    if record.direction in ("sensitivity", "resistance"):
-        basis = "FDA-approved" if record.fda_approved else f"Level {record.evidence_level} evidence"
-        if record.direction == "resistance":
-            basis = f"{basis} of resistance"
-        setting = f", {record.setting}" if record.setting else ""
-        head = f"{basis}: {regimen(record.drugs)} for {record.label}{setting}"
-    else:
-        head = f"Level {record.evidence_level} {record.direction} evidence for {record.label}"
-    lines = [f"{head} ({_disease_names(record.diseases, context.tree)})", record.statement]
+    what = "approval" if record.fda_approved and record.direction == "sensitivity" else "evidence"
+    code = hit.scope.code
+    patient = f"{context.tree.name(code)} ({code})" if code is not None else None
     if hit.scope.scope == "in":
-        lines.append(
-            f"AMP/ASCO/CAP tier {hit.tier}: level {record.evidence_level} evidence in this tumor type"
+        covering = _covering(hit, context)
+        if patient is None:
+            return f"Tumor type not coded; the {what} covers {_covering_name(hit, context)}"
+        if covering == code:
+            return f"Tumor type: {patient}, as in the {what}"
+        return f"Tumor type: {patient}, covered by the {what} for {_covering_name(hit, context)}"
+    if hit.scope.scope == "off":
+        return (
+            f"Tier {hit.tier}, off-label: the {what} is for "
+            f"{_disease_names(record.diseases, context.tree)}, not {patient}"
         )
-    elif hit.scope.scope == "off":
-        lines.append(
-            f"Tier {hit.tier}, off-label: the evidence comes from another tumor type than "
-            f"{_disease_names([hit.scope.code or ''], context.tree)}"
-        )
+    return (
+        f"Tumor type not coded (no diagnosis maps to OncoTree): tier at most IIC; it would be tier "
+        f"{assign_tier(record, True)[0]} if the tumor is {_disease_names(record.diseases, context.tree)}"
+    )
+
+
+def _lead_evidence(kind: InsightKind, hit: _Hit) -> list[str]:
+    """The leading record's statement (its first sentence when that is the summary) and the label
+    limits the patient meets (what would change the recommendation if found later)."""
+    record = hit.record
+    lines = []
+    if kind in ("therapy", "resistance"):
+        lines.append(record.statement)
     else:
+        rest = _lead(record.statement)[1]
+        if rest:
+            lines.append(rest)
+    if record.requires_absent:
+        labels = " or ".join(absent.label for absent in record.requires_absent)
         lines.append(
-            f"Tier at most IIC while the tumor type is unknown; it would be tier "
-            f"{assign_tier(record, True)[0]} if the tumor is {_disease_names(record.diseases, context.tree)}"
+            f"Label limited to tumors without {labels}: none is reported in the inputs; finding one "
+            "would withdraw this option"
         )
     return lines
+
+
+def _supporting_evidence(kind: InsightKind, hit: _Hit, best: _Hit, context: _Context) -> list[str]:
+    """Another record for the same regimen and gene: what it adds (another label, tumor type or
+    setting) and its statement."""
+    record = hit.record
+    if kind in ("therapy", "resistance"):
+        basis = "FDA-approved" if record.fda_approved else f"level {record.evidence_level} evidence"
+        if kind == "resistance":
+            basis = f"level {record.evidence_level} evidence of resistance"
+        label = f" for {record.label}" if record.label != best.record.label else ""
+        setting = f": {record.setting}" if record.setting else ""
+        head = f"Also {basis}{label} in {_disease_names(record.diseases, context.tree)}{setting}"
+        return [head, record.statement]
+    return [record.statement]
 
 
 def _caution_lines(findings: Sequence[Finding], group: Sequence[_Hit], context: _Context) -> list[str]:

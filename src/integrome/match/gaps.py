@@ -45,6 +45,11 @@ from integrome.normalize.diseases import ANY, SOLID, OncoTree, oncotree
 
 __all__ = ["GapMatch", "match_gaps", "metastatic_status"]
 
+_NOT_ON_RECORD = "Not on record"
+_ON_RECORD = "Already on record, not ordered again"
+_PARTLY_ON_RECORD = "Only partly on record"
+"""Leads of the per-biomarker rationale lines of a test recommendation."""
+
 _URGENCY_ORDER: tuple[Urgency, ...] = ("routine", "soon", "urgent")
 _GERMLINE_SPECIMEN = "blood or saliva"
 _LOSS_OF_FUNCTION = Alteration(type="loss_of_function")
@@ -96,6 +101,8 @@ class _Plan:
     conditional: list[str] = field(default_factory=list)
     rules: list[GuidelineRule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    stage_pending: list[str] = field(default_factory=list)
+    """titles of rules for advanced disease that apply only if the unrecorded stage is metastatic"""
 
 
 def match_gaps(
@@ -189,11 +196,12 @@ def _collect(rule: GuidelineRule, context: _Context, somatic: _Plan, germline: _
                     f"An oncogenic driver is already known ({', '.join(d.label for d in drivers)}); drivers "
                     "rarely co-occur, so the remaining driver tests complete the profile without urgency"
                 )
-            if rule.applies_when == "metastatic" and context.stage.status == "unknown":
-                plan.notes.append(
-                    f"Metastatic status is not recorded (no stage IV, metastatic diagnosis or secondary "
-                    f"neoplasm): '{rule.title}' applies if the disease is advanced or metastatic"
-                )
+            if (
+                rule.applies_when == "metastatic"
+                and context.stage.status == "unknown"
+                and rule.title not in plan.stage_pending
+            ):
+                plan.stage_pending.append(rule.title)
 
 
 def _condition(item: GuidelineRuleItem, context: _Context) -> bool | str:
@@ -277,20 +285,23 @@ def _test_lines(needs: Sequence[_Need], context: _Context, panel: str, germline:
     return lines
 
 
-def _need_label(need: _Need, context: _Context) -> str:
+def _need_line(need: _Need, context: _Context) -> str:
+    """'Not on record: MSI/MMR status (pembrolizumab for MSI-H/dMMR solid tumors)': what is missing and,
+    when the rule says, which therapy it would open."""
     state = context.state(need.biomarker)
     note = f" ({need.item.note})" if need.item.note else ""
     if state.status == "equivocal":
-        return f"{need.biomarker.label}: equivocal ({'; '.join(state.known)}){note}"
-    return f"{need.biomarker.label}{note}"
+        return f"Equivocal, reflex test needed: {need.biomarker.label}{note} — {'; '.join(state.known)}"
+    return f"{_NOT_ON_RECORD}: {need.biomarker.label}{note}"
 
 
 def _known_line(need: _Need, context: _Context) -> str:
+    """A guideline biomarker the record already answers, with the result and where it was read."""
     state = context.state(need.biomarker)
     word = {"positive": "tested positive", "negative": "tested negative"}.get(
         state.status, "tested, result not graded"
     )
-    return f"Already known, not re-recommended: {need.biomarker.label} {word} ({'; '.join(state.known)})"
+    return f"{_ON_RECORD}: {need.biomarker.label} {word} — {'; '.join(state.known)}"
 
 
 def _citations(plan: _Plan) -> list[Citation]:
@@ -334,19 +345,45 @@ def _catalog(
 
 
 def _rationale(plan: _Plan, context: _Context) -> list[str]:
-    lines = [f"{rule.title}: {rule.statement}" for rule in plan.rules]
-    lines.append("Not on record: " + "; ".join(_need_label(need, context) for need in plan.missing))
-    lines.extend(_known_line(need, context) for need in plan.known)
+    """What is missing, what is already known, what the plan depends on, then the guideline rules.
+
+    One line per biomarker under a shared lead ('Not on record: …', 'Already on record, not ordered
+    again: …'), so each reads as a sentence in the JSON and CDS Hooks cards and the report can list
+    them under one heading.
+    """
+    lines = [_need_line(need, context) for need in plan.missing]
     for need in plan.missing:
         state = context.state(need.biomarker)
         if state.status == "not_covered" and state.known:
-            lines.append(f"Partly on record, not enough: {need.biomarker.label} ({'; '.join(state.known)})")
+            lines.append(f"{_PARTLY_ON_RECORD}: {need.biomarker.label} — {'; '.join(state.known)}")
         lines.extend(state.caveats)
+    lines.extend(_known_line(need, context) for need in plan.known)
     lines.extend(plan.conditional)
     lines.extend(plan.notes)
+    if plan.stage_pending:
+        rules = " and ".join(f"'{title}'" for title in plan.stage_pending)
+        lines.append(
+            "Metastatic status is not recorded (no stage IV, metastatic diagnosis or secondary neoplasm): "
+            f"{rules} {'applies' if len(plan.stage_pending) == 1 else 'apply'} only if the disease is "
+            "advanced or metastatic"
+        )
     if context.stage.status == "metastatic" and context.stage.reason:
         lines.append(f"Metastatic disease per {context.stage.reason}")
+    lines.extend(f"Guideline basis: {rule.title} — {rule.statement}" for rule in plan.rules)
     return unique(lines)
+
+
+def _summary(gaps: Sequence[GuidelineBiomarker], ranked: Sequence[Ranked]) -> str:
+    """The missing biomarkers by short name and the one catalog test that covers most of them."""
+    text = f"Missing: {', '.join(gap.id.replace('-', ' ') for gap in gaps)}"
+    if ranked:
+        best = ranked[0]
+        closed = len(best.closed)
+        covers = f"all {len(gaps)}" if closed == len(gaps) and closed > 1 else f"{closed} of {len(gaps)}"
+        if len(gaps) == 1 and closed == 1:
+            covers = "it"
+        text += f"; {best.entry.test.name} covers {covers}"
+    return clamp(text + ".")
 
 
 def _somatic_insight(code: str, plan: _Plan, context: _Context) -> Insight:
@@ -356,12 +393,11 @@ def _somatic_insight(code: str, plan: _Plan, context: _Context) -> Insight:
     ranked, catalog = _catalog(gaps, [code], context)
     total = len(plan.missing) + len(plan.known)
     urgency = _max_urgency(plan.missing)
-    shown = ", ".join(need.biomarker.id for need in plan.missing)
     return Insight(
         id="",
         kind="test_recommendation",
         title=f"Guideline biomarker testing for {disease}: {len(gaps)} of {total} not on record",
-        summary=clamp(f"Order testing for {disease}; not on record: {shown}."),
+        summary=_summary(gaps, ranked),
         severity="warning" if urgency == "urgent" else "info",
         genes=list(dict.fromkeys(gene for gap in gaps for gene in gap.genes)),
         tests=_test_lines(plan.missing, context, panel, germline=False),

@@ -146,7 +146,7 @@ def _called_state(kb: PgxKnowledge, gene: str, call: GeneCall) -> GeneState:
         note_parts.append("unphased data: diplotype assignment is ambiguous")
     if call.not_assessable and call.missing_positions:
         shown = ", ".join(call.not_assessable[:8]) + (" …" if len(call.not_assessable) > 8 else "")
-        note_parts.append(f"alleles not assessable (positions missing): {shown}")
+        note_parts.append(f"alleles these inputs cannot test (defining positions missing): {shown}")
     note_parts.extend(_variant_note(kb, gene, phenotype))
     return GeneState(
         gene=gene,

@@ -421,8 +421,8 @@ def _summary(match: TrialMatch, facts: PatientFacts) -> str:
     if match.verdict == "eligible":
         molecular = [check.leaf.label for check in match.met if check.leaf.molecular]
         what = ", ".join(molecular) if molecular else "criteria met"
-        where = f" in {facts.codes[0]}" if facts.codes else ""
-        return clamp(f"Eligible: {what}{where}")
+        where = f" in {oncotree().name(facts.codes[0])}" if facts.codes else ""
+        return clamp(f"Eligible on coded data: {what}{where}")
     parts = []
     if match.failed:
         parts.append("not met: " + "; ".join(c.result.condition or c.leaf.label for c in match.failed))

@@ -17,19 +17,35 @@ from integrome.model import (
     NegativeFinding,
     VariantFinding,
 )
+from integrome.model.common import Source
 
 __all__ = [
+    "BEST_OPTION",
     "SUMMARY_LIMIT",
     "clamp",
     "describe_finding",
     "finding_place",
-    "plural",
     "regimen",
     "sentence_case",
     "unique",
 ]
 
 SUMMARY_LIMIT = 140
+
+BEST_OPTION = "Best catalog option"
+"""Lead of a test recommendation's rationale line naming the top-ranked catalog test; a report that
+shows the options table already says it there."""
+
+_SOURCE_NAMES: dict[Source, str] = {
+    "vcf": "VCF",
+    "maf": "MAF",
+    "fhir": "FHIR record",
+    "phenopacket": "phenopacket",
+    "notes": "clinical notes",
+    "outside_call": "outside genotype call",
+    "table": "results table",
+}
+"""How a finding's input kind is named when the input gave no file and place."""
 
 
 def regimen(drugs: Iterable[str]) -> str:
@@ -93,14 +109,14 @@ def _consequence(term: str) -> str:
 
 
 def finding_place(finding: Finding) -> str:
-    """Where a finding was read, short enough for a sentence: 'tumor.vcf line 19; bundle.json
+    """Where a finding was read, short enough for a sentence: 'tumor.vcf line 19, bundle.json
     DiagnosticReport'.
 
     The full provenance (with FHIR resource ids) stays in the report's variants table and the JSON;
     a physician scanning a card needs the file and the kind of record, not a UUID.
     """
     if not finding.provenance:
-        return f"{finding.source} input"
+        return _SOURCE_NAMES[finding.source]
     places = []
     for place in finding.provenance.split("; also "):
         file, _, pointer = place.partition("#")
@@ -111,12 +127,7 @@ def finding_place(finding: Finding) -> str:
             continue
         file, _, location = place.partition(":")
         places.append(f"{file} {location}" if location and not location.startswith("/") else file)
-    return "; ".join(unique(places))
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """'1 gap', '3 gaps'."""
-    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+    return ", ".join(unique(places))
 
 
 def unique(items: Iterable[str]) -> list[str]:

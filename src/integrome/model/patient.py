@@ -115,6 +115,11 @@ class VariantFinding(_FindingBase):
     depth: int | None = None
     consequence: str | None = Field(default=None, description="Sequence Ontology term, e.g. missense_variant")
     exon: int | None = None
+    intron: int | None = Field(
+        default=None,
+        description="intron number in the annotated transcript (VEP INTRON, SnpEff Rank of an intronic "
+        "effect): where a splice-site variant lies, e.g. 13 for the MET exon 14 splice acceptor",
+    )
     label: str | None = Field(
         default=None,
         description="the conventional name a report uses instead of an HGVS change: 'ITD' (FLT3 internal "

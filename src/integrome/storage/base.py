@@ -109,6 +109,9 @@ class NewAnalysis:
     rerun_of: str | None = None
     options_json: str = "{}"
     """How the inputs were read (sample, build, role), so a re-run reads them the same way."""
+    alias_source_keys: Sequence[str] = ()
+    """Further keyed hashes naming the same patient (that of `Patient/<FHIR id>` when the record id
+    is an MRN), so a caller knowing only the other id finds the patient too."""
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,8 @@ class Transaction(ABC):
     @abstractmethod
     def find_patient(self, source_key: str) -> PatientRecord | None:
         """The patient whose record id hashes to `source_key`, or None. CDS Hooks calls name the
-        patient by the EHR's own id, never by our pseudonym, so this is how they find the analyses."""
+        patient by the EHR's own id, never by our pseudonym, so this is how they find the analyses.
+        An alias key stored with an analysis (`NewAnalysis.alias_source_keys`) finds the patient too."""
 
     @abstractmethod
     def assign_patient(self, patient_id: str, user_id: int) -> None:
@@ -260,6 +264,11 @@ class Transaction(ABC):
     @abstractmethod
     def list_analyses(self, query: AnalysisQuery) -> Page:
         """Analyses matching `query` (see `AnalysisQuery`), one page of them and the total."""
+
+    @abstractmethod
+    def latest_analysis_id(self, patient_id: str) -> str | None:
+        """The id of the patient's newest analysis (same order as `list_analyses`), or None; an
+        index-only query, so a caller holding a parsed analysis can check it is still the newest."""
 
     # background jobs
     @abstractmethod
@@ -297,6 +306,16 @@ class Transaction(ABC):
         self, *, patient_id: str | None = None, actor: str | None = None, limit: int = 100
     ) -> list[AuditRecord]:
         """Newest first."""
+
+    # CDS Hooks token ids (replay protection across server processes)
+    @abstractmethod
+    def claim_jti(self, issuer: str, jti: str, *, expires_at: datetime, now: datetime) -> bool:
+        """Record a token id until `expires_at`; False when it is already recorded and not yet
+        expired (a replay). An expired record of the same id is replaced."""
+
+    @abstractmethod
+    def purge_jti(self, now: datetime) -> int:
+        """Forget token ids expired before `now`; returns how many."""
 
     # CDS Hooks feedback
     @abstractmethod

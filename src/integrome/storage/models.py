@@ -31,9 +31,11 @@ __all__ = [
     "AuditRow",
     "Base",
     "CdsFeedbackRow",
+    "CdsJtiRow",
     "DocumentRow",
     "JobRow",
     "PatientAssignmentRow",
+    "PatientKeyRow",
     "PatientRow",
     "UserRow",
     "UtcDateTime",
@@ -81,6 +83,15 @@ class PatientRow(Base):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PatientKeyRow(Base):
+    """A further keyed hash naming a patient (e.g. of `Patient/<FHIR id>` beside the MRN's)."""
+
+    __tablename__ = "patient_keys"
+
+    source_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
 
 
 class PatientAssignmentRow(Base):
@@ -177,3 +188,14 @@ class CdsFeedbackRow(Base):
     override_comment: Mapped[str | None] = mapped_column(Text)
     client: Mapped[str | None] = mapped_column(String(300))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CdsJtiRow(Base):
+    """A CDS Hooks JWT id seen, kept until the token expires: the primary key refuses a replay in
+    every server process sharing the database."""
+
+    __tablename__ = "cds_jti"
+
+    issuer: Mapped[str] = mapped_column(String(300), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(256), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, func, or_, select, text
+from sqlalchemy import Engine, Table, create_engine, delete, event, func, or_, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -43,9 +43,11 @@ from integrome.storage.models import (
     AnalysisTermRow,
     AuditRow,
     CdsFeedbackRow,
+    CdsJtiRow,
     DocumentRow,
     JobRow,
     PatientAssignmentRow,
+    PatientKeyRow,
     PatientRow,
     UserRow,
 )
@@ -53,6 +55,7 @@ from integrome.storage.models import (
 __all__ = ["SqlRepository", "SqlTransaction", "make_engine"]
 
 Clock = Callable[[], datetime]
+_JTI = cast(Table, CdsJtiRow.__table__)
 _FINISHED = ("succeeded", "failed")
 
 
@@ -66,7 +69,13 @@ def _new_id(prefix: str) -> str:
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`. SQLite gets foreign keys on, WAL, a busy timeout and thread sharing,
-    so the API's worker threads and background jobs can use one file safely."""
+    so the API's worker threads and background jobs can use one file safely.
+
+    A file database also gets `synchronous=NORMAL`: in WAL mode the SQLite documentation
+    (sqlite.org/pragma.html#pragma_synchronous, "WAL mode is always consistent with
+    synchronous=NORMAL") keeps the database consistent and every commit survives a crash of the
+    process; only a power loss or OS crash may roll back the last commits. It drops the disk sync
+    on each commit (it happens at checkpoints instead), which is what capped concurrent writers."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -76,6 +85,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
                 cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine
@@ -167,6 +177,9 @@ class SqlTransaction(Transaction):
 
     def find_patient(self, source_key: str) -> PatientRecord | None:
         row = self.session.scalar(select(PatientRow).where(PatientRow.source_key == source_key))
+        if row is None:
+            alias = select(PatientKeyRow.patient_id).where(PatientKeyRow.source_key == source_key)
+            row = self.session.scalar(select(PatientRow).where(PatientRow.id.in_(alias)))
         return _patient(row) if row is not None else None
 
     def assign_patient(self, patient_id: str, user_id: int) -> None:
@@ -203,6 +216,14 @@ class SqlTransaction(Transaction):
             )
             self.session.add(patient)
             self.session.flush()
+        for alias in dict.fromkeys(new.alias_source_keys):
+            if alias == new.patient_source_key:
+                continue
+            taken = self.session.get(PatientKeyRow, alias) is not None or (
+                self.session.scalar(select(PatientRow.id).where(PatientRow.source_key == alias)) is not None
+            )
+            if not taken:
+                self.session.add(PatientKeyRow(source_key=alias, patient_id=patient.id))
         row = AnalysisRow(
             id=_new_id("an"),
             patient_id=patient.id,
@@ -281,6 +302,14 @@ class SqlTransaction(Transaction):
         )
         return Page(
             items=tuple(_analysis(row) for row in rows), total=total, offset=query.offset, limit=query.limit
+        )
+
+    def latest_analysis_id(self, patient_id: str) -> str | None:
+        return self.session.scalar(
+            select(AnalysisRow.id)
+            .where(AnalysisRow.patient_id == patient_id)
+            .order_by(AnalysisRow.created_at.desc(), AnalysisRow.id)
+            .limit(1)
         )
 
     # background jobs
@@ -363,6 +392,30 @@ class SqlTransaction(Transaction):
             statement = statement.where(AuditRow.actor == actor)
         rows = self.session.scalars(statement.order_by(AuditRow.id.desc()).limit(limit))
         return [_audit(row) for row in rows]
+
+    # CDS Hooks token ids
+    def claim_jti(self, issuer: str, jti: str, *, expires_at: datetime, now: datetime) -> bool:
+        """One statement: insert, or take over an expired row; a live row leaves nothing changed
+        and returns no row, which is the replay (RETURNING, as psycopg reports no rowcount here)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            statement: Any = pg_insert(_JTI)
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(_JTI)
+        statement = statement.values(issuer=issuer, jti=jti, expires_at=expires_at)
+        statement = statement.on_conflict_do_update(
+            index_elements=[_JTI.c.issuer, _JTI.c.jti],
+            set_={"expires_at": statement.excluded.expires_at},
+            where=_JTI.c.expires_at < now,
+        )
+        return self.session.execute(statement.returning(_JTI.c.jti)).first() is not None
+
+    def purge_jti(self, now: datetime) -> int:
+        deleted = self.session.execute(delete(_JTI).where(_JTI.c.expires_at < now).returning(_JTI.c.jti))
+        return len(deleted.all())
 
     # CDS Hooks feedback
     def add_cds_feedback(self, feedback: CdsFeedback) -> int:

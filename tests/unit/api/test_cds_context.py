@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from integrome.api.cds_context import _AuditWriter, _query
+from integrome.api.cds_context import _DatabaseReplay, _GroupCommit, _query
 from integrome.errors import StorageError
 from integrome.storage import AuditEvent, create_repository
 from integrome.storage.sql import SqlRepository, make_engine
@@ -19,13 +20,14 @@ def _event(n: int) -> AuditEvent:
 
 def test_concurrent_calls_each_return_only_after_their_audit_row_is_committed(tmp_path: Path) -> None:
     repository = create_repository(f"sqlite:///{tmp_path / 'a.db'}")
-    writer = _AuditWriter(repository)
+    writer = _GroupCommit(repository)
     seen: dict[int, bool] = {}
     start = threading.Barrier(16)
 
     def call(n: int) -> None:
         start.wait()
-        writer.write(_event(n))
+        event = _event(n)
+        writer.run(lambda tx: tx.append_audit(event))
         with repository.transaction() as tx:
             seen[n] = any(row.actor == f"ehr#{n}" for row in tx.list_audit(limit=100))
 
@@ -40,10 +42,41 @@ def test_concurrent_calls_each_return_only_after_their_audit_row_is_committed(tm
 
 def test_a_failed_audit_commit_fails_the_call_and_leaves_the_writer_usable(tmp_path: Path) -> None:
     broken = SqlRepository(make_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'a.db'}"))
-    writer = _AuditWriter(broken)
+    writer = _GroupCommit(broken)
     for n in range(2):
+        event = _event(n)
         with pytest.raises(StorageError):
-            writer.write(_event(n))
+            writer.run(lambda tx, event=event: tx.append_audit(event))
+
+
+def test_a_jti_claimed_by_many_threads_at_once_is_accepted_once(tmp_path: Path) -> None:
+    repository = create_repository(f"sqlite:///{tmp_path / 'a.db'}")
+    replay = _DatabaseReplay(_GroupCommit(repository))
+    now = time.time()
+    start = threading.Barrier(12)
+    results: list[bool] = []
+
+    def call(n: int) -> None:
+        start.wait()
+        results.append(replay.claim("https://ehr", "same" if n % 2 else f"own-{n}", until=now + 300, now=now))
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == [False] * 5 + [True] * 7
+    repository.close()
+
+
+def test_a_jti_used_against_one_server_process_is_refused_by_another(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    first, second = create_repository(url), create_repository(url, migrate=False)
+    now = time.time()
+    assert _DatabaseReplay(_GroupCommit(first)).claim("https://ehr", "t", until=now + 300, now=now)
+    assert not _DatabaseReplay(_GroupCommit(second)).claim("https://ehr", "t", until=now + 300, now=now)
+    first.close()
+    second.close()
 
 
 def test_prefetch_templates_are_filled_from_the_context_and_url_encoded() -> None:

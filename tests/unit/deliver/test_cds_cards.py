@@ -273,7 +273,7 @@ def test_patient_view_puts_the_critical_pgx_alert_first_and_leaves_trials_out(kb
     assert cards[0]["summary"].startswith("Clopidogrel: CYP2C19 poor metabolizer")
     summaries = [c["summary"] for c in cards]
     assert "SLCO1B1 genotyping before atorvastatin" in summaries
-    assert any(s.startswith("CYP2C19 poor metabolizer: CPIC guidance for") for s in summaries)
+    assert any(s.startswith("CYP2C19 poor metabolizer — relevant if prescribed: ") for s in summaries)
     assert not any("NCT02296125" in s for s in summaries)
 
 

@@ -9,7 +9,7 @@ import pytest
 from tests.unit.deliver.sample import make_analysis
 
 from integrome.deliver import render_html
-from integrome.deliver.html import age_in_years
+from integrome.deliver.html import age_in_years, build_view
 from integrome.model import (
     Analysis,
     Citation,
@@ -226,8 +226,17 @@ def test_long_warning_list_is_capped_with_a_count() -> None:
 
 
 def test_insight_findings_are_named_by_gene_and_change(analysis: Analysis) -> None:
-    html = render_html(analysis)
-    assert "<dt>Based on</dt><dd>EGFR p.Leu858Arg</dd>" in html
+    cards = [card for section in build_view(analysis).sections for card in section.cards]
+    therapy = next(card for card in cards if card.insight.kind == "therapy")
+    assert therapy.findings == ["EGFR p.Leu858Arg"]
+
+
+def test_card_facts_leave_out_what_the_title_already_names(analysis: Analysis) -> None:
+    cards = [card for section in build_view(analysis).sections for card in section.cards]
+    therapy = next(card for card in cards if card.insight.kind == "therapy")
+    assert all(drug in therapy.insight.title.lower() for drug in therapy.insight.drugs)
+    assert "Drugs" not in dict(therapy.facts)
+    assert "<dt>Based on</dt>" not in render_html(analysis)
 
 
 def test_negative_finding_reads_as_tested_negative(analysis: Analysis) -> None:
@@ -302,3 +311,38 @@ def test_overview_counts_severities_then_kinds_in_plain_words() -> None:
         "5 insights: 1 critical, 1 warning, 1 therapy option, 1 resistance finding, 1 pharmacogenomic"
         in overview
     )
+
+
+def test_rationale_lines_sharing_a_lead_become_one_sub_list(analysis: Analysis) -> None:
+    test = next(i for i in analysis.insights if i.kind == "test_recommendation")
+    grouped = test.model_copy(
+        update={
+            "rationale": [
+                "Not on record: BRAF V600 mutation",
+                "Not on record: KRAS mutation",
+                "Already on record, not ordered again: EGFR mutation tested positive — EGFR p.Leu858Arg",
+                "Best catalog option: DPYD targeted genotyping (Example Lab) closes the gap",
+            ]
+        }
+    )
+    view = next(
+        card for section in build_view(make_analysis(insights=[grouped])).sections for card in section.cards
+    )
+    assert [(reason.text, reason.items) for reason in view.reasons] == [
+        ("Not on record", ("BRAF V600 mutation", "KRAS mutation")),
+        ("Already on record, not ordered again: EGFR mutation tested positive — EGFR p.Leu858Arg", ()),
+    ]
+    html = render_html(make_analysis(insights=[grouped]))
+    assert "<li>Not on record:\n" in html
+    assert "Best catalog option" not in html
+
+
+def test_badge_legend_explains_the_tiers_and_cpic_levels_shown(analysis: Analysis) -> None:
+    html = render_html(analysis)
+    assert "Reading the badges" in html
+    assert "PMID 27993330" in html
+    assert "Clinical Pharmacogenetics Implementation Consortium" in html
+    untiered = make_analysis(
+        insights=[i for i in analysis.insights if i.tier is None and not i.evidence_level]
+    )
+    assert "Reading the badges" not in render_html(untiered)

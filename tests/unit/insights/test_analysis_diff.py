@@ -58,7 +58,7 @@ def test_raised_evidence_level_is_a_tier_change_of_the_same_insight(runs: tuple[
     fields = {c.field: (c.old, c.new) for c in change.changes}
     assert fields["tier"] == ("IB", "IA")
     assert fields["evidence_level"] == ("B", "A")
-    assert set(fields) == {"tier", "evidence_level", "summary"}
+    assert set(fields) == {"tier", "evidence_level"}
 
 
 def test_insights_pair_by_what_they_are_about_not_by_number(runs: tuple[Analysis, Analysis]) -> None:

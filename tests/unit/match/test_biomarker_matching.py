@@ -99,7 +99,11 @@ def test_kras_g12c_in_lung_adenocarcinoma_is_tier_ia_sotorasib() -> None:
     assert therapy.genes == ["KRAS"]
     assert therapy.finding_ids == ["f1"]
     assert therapy.title == "Sotorasib for KRAS G12C"
-    assert any("VAF 34%" in line and "LUAD" in line for line in therapy.rationale)
+    assert therapy.rationale[0] == "KRAS p.Gly12Cys at VAF 34% (VCF)"
+    assert (
+        therapy.rationale[1]
+        == "Tumor type: Lung Adenocarcinoma (LUAD), covered by the approval for Non-Small Cell Lung Cancer"
+    )
 
 
 def test_same_variant_outside_the_records_tumor_type_is_tier_iic() -> None:
@@ -109,6 +113,10 @@ def test_same_variant_outside_the_records_tumor_type_is_tier_iic() -> None:
     (therapy,) = only(result.insights, "therapy")
     assert (therapy.tier, therapy.evidence_level) == ("IIC", "C")
     assert any("off-label" in line for line in therapy.rationale)
+    assert (
+        therapy.summary
+        == "Off-label: FDA-approved in Non-Small Cell Lung Cancer, not in Pancreatic Adenocarcinoma."
+    )
 
 
 def test_unknown_tumor_type_caps_tier_and_says_so() -> None:
@@ -117,7 +125,7 @@ def test_unknown_tumor_type_caps_tier_and_says_so() -> None:
     )
     (therapy,) = only(result.insights, "therapy")
     assert therapy.tier == "IIC"
-    assert any("tumor type is unknown" in line and "tier IA" in line for line in therapy.rationale)
+    assert any("Tumor type not coded" in line and "tier IA" in line for line in therapy.rationale)
     assert result.warnings == [
         "no diagnosis maps to an OncoTree tumor type: biomarker evidence is graded as for an "
         "unknown tumor type (tier IIC at most)"
@@ -339,20 +347,38 @@ def test_negative_finding_gives_no_insight() -> None:
     assert match_biomarkers(profile([negative]), kb(SOTORASIB_LUNG)).insights == []
 
 
-def test_summaries_stay_within_140_characters() -> None:
-    label = "EGFR exon 19 deletion or exon 21 L858R substitution " * 3
+def test_summary_states_the_approved_setting_without_repeating_the_title() -> None:
+    osimertinib = record(
+        "egfr-ex19",
+        "EGFR",
+        Alteration(type="exon_deletion", exons=[19]),
+        ["NSCLC"],
+        ["osimertinib"],
+        label="EGFR exon 19 deletion",
+        setting="first-line metastatic",
+    )
+    result = match_biomarkers(profile([variant("f1", "EGFR", "p.Glu746_Ala750del")]), kb(osimertinib))
+    (therapy,) = only(result.insights, "therapy")
+    assert therapy.title == "Osimertinib for EGFR exon 19 deletion"
+    assert therapy.summary == "FDA-approved in Non-Small Cell Lung Cancer: first-line metastatic."
+    assert not any("tier" in line.lower() for line in therapy.rationale)
+
+
+def test_summaries_stay_within_140_characters_and_the_rationale_keeps_the_whole_setting() -> None:
+    setting = "first-line metastatic, after chemoradiation, adjuvant after complete resection " * 3
     long = record(
         "egfr-long",
         "EGFR",
         Alteration(type="exon_deletion", exons=[19]),
         ["NSCLC"],
         ["osimertinib"],
-        label=label,
+        setting=setting,
     )
     result = match_biomarkers(profile([variant("f1", "EGFR", "p.Glu746_Ala750del")]), kb(long))
     (therapy,) = only(result.insights, "therapy")
     assert len(therapy.summary) <= 140
     assert therapy.summary.endswith("…")
+    assert any(setting in line for line in therapy.rationale)
     assert any("exon 19 inferred from the protein position" in line for line in therapy.rationale)
 
 
@@ -449,7 +475,8 @@ def test_fusion_named_by_its_five_prime_gene_reaches_the_three_prime_genes_recor
     fusion = FusionFinding(id="f1", source="table", gene="EML4", five_prime="EML4", three_prime="ALK")
     (therapy,) = only(match_biomarkers(profile([fusion]), kb(alk)).insights, "therapy")
     assert therapy.finding_ids == ["f1"]
-    assert "EML4–ALK fusion in LUAD" in therapy.rationale[0]
+    assert therapy.rationale[0] == "EML4–ALK fusion (results table)"
+    assert "LUAD" in therapy.rationale[1]
 
 
 def test_her2_ihc_result_without_gene_reaches_the_erbb2_record() -> None:
@@ -502,7 +529,7 @@ def test_io_record_is_withheld_when_the_label_excluded_egfr_mutation_is_present(
     assert only(result.insights, "therapy") == []
     assert result.warnings == [
         "pembrolizumab for PD-L1 TPS ≥50% not listed: its indication excludes tumors with an EGFR mutation "
-        "(fixture IO label); found EGFR p.Glu746_Ala750del at VAF 38% (f2)"
+        "(fixture IO label); found EGFR p.Glu746_Ala750del at VAF 38% (VCF)"
     ]
 
 
@@ -516,13 +543,17 @@ def test_io_record_applies_when_the_excluded_alterations_are_absent() -> None:
     (therapy,) = only(result.insights, "therapy", "pembrolizumab")
     assert therapy.tier == "IA"
     assert result.warnings == []
+    assert (
+        "Label limited to tumors without an EGFR mutation or an ALK rearrangement: none is reported in the "
+        "inputs; finding one would withdraw this option"
+    ) in therapy.rationale
 
 
 def test_alk_fusion_stated_only_in_notes_withholds_the_io_record() -> None:
     fusion = FusionFinding(id="f2", source="notes", gene="ALK", five_prime="EML4", three_prime="ALK")
     result = match_biomarkers(profile([tps(), fusion]), kb(PEMBROLIZUMAB_TPS50))
     assert only(result.insights, "therapy") == []
-    assert result.warnings[0].endswith("found EML4–ALK fusion (f2, clinical notes)")
+    assert result.warnings[0].endswith("found EML4–ALK fusion (clinical notes)")
 
 
 def test_withheld_record_outside_the_tumor_type_is_not_warned_about() -> None:

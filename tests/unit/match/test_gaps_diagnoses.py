@@ -125,7 +125,7 @@ def test_lung_biomarkers_already_on_record_are_not_re_recommended(
         "Comprehensive NGS panel covering ROS1, BRAF, MET, NTRK1-3, ERBB2 (DNA and RNA for fusions), "
         "with MSI and TMB"
     ]
-    known = [line for line in insight.rationale if line.startswith("Already known")]
+    known = [line for line in insight.rationale if line.startswith("Already on record, not ordered again: ")]
     assert any("KRAS mutation tested positive" in line for line in known)
     assert any("EGFR mutation tested negative" in line for line in known)
     assert any("ALK rearrangement tested negative" in line for line in known)
@@ -145,7 +145,8 @@ def test_partial_answers_are_shown_and_ungraded_results_are_not_re_recommended(
     assert "TMB" not in insight.tests[0]
     assert any("Tumor mutational burden tested, result not graded" in line for line in insight.rationale)
     assert any(
-        line.startswith("Partly on record, not enough: NTRK1/2/3 fusion") for line in insight.rationale
+        line == "Only partly on record: NTRK1/2/3 fusion — NTRK1 fusion negative (FHIR record)"
+        for line in insight.rationale
     )
 
 
@@ -192,7 +193,23 @@ def test_squamous_nsclc_testing_is_soon_and_led_by_pd_l1(kb: KnowledgeBase, know
 def test_unknown_metastatic_status_is_said_not_guessed(kb: KnowledgeBase, knowledge: GapKnowledge) -> None:
     insight = somatic(gaps(profile("LUAD", metastatic=False), kb, knowledge))
     assert insight.urgency == "soon"
-    assert any(line.startswith("Metastatic status is not recorded") for line in insight.rationale)
+    (stage,) = [line for line in insight.rationale if line.startswith("Metastatic status is not recorded")]
+    assert "'Advanced non-squamous NSCLC" in stage
+    assert "'Advanced solid tumor" in stage
+    assert stage.endswith("apply only if the disease is advanced or metastatic")
+
+
+def test_summary_lists_what_is_missing_and_the_test_that_covers_it(
+    kb: KnowledgeBase, knowledge: GapKnowledge
+) -> None:
+    insight = somatic(gaps(profile("LUAD"), kb, knowledge))
+    assert insight.summary.startswith("Missing: EGFR, ALK, ROS1, BRAF, KRAS, MET, RET, NTRK, ERBB2 mutation")
+    assert insight.options[0].name in insight.summary
+    assert "Guideline biomarker testing" not in insight.summary
+    missing = [line for line in insight.rationale if line.startswith("Not on record: ")]
+    assert "Not on record: EGFR mutation" in missing
+    assert len(missing) == insight.options[0].of
+    assert any(line.startswith("Guideline basis: Advanced non-squamous NSCLC") for line in insight.rationale)
 
 
 def test_recorded_early_stage_skips_rules_for_metastatic_disease(

@@ -162,6 +162,17 @@ def test_preemptive_insight_lists_unprescribed_drugs_once_per_gene(kb: _Kb) -> N
     assert "escitalopram" not in pre[0].drugs
 
 
+def test_preemptive_insight_reads_as_a_note_for_future_prescribing(kb: _Kb) -> None:
+    result = match_pgx(profile([("escitalopram", "active")], cyp2c19_panel(("T", "T"))), kb)
+    (pre,) = [i for i in result.insights if i.severity == "info" and len(i.drugs) > 1]
+    assert pre.title.startswith("CYP2C19 ultrarapid metabolizer — relevant if prescribed: ")
+    assert all(drug in pre.title for drug in pre.drugs)
+    assert pre.summary.startswith("Pre-emptive note: none of these drugs is prescribed now")
+    assert pre.rationale[0] == "CYP2C19 *17/*17 (VCF) → Ultrarapid Metabolizer"
+    assert "voriconazole: choose an alternative antifungal" in pre.rationale
+    assert not any("other drug(s)" in text or "Also affects" in text for text in (pre.title, pre.summary))
+
+
 def test_results_are_sorted_by_gene(kb: _Kb) -> None:
     calls = [GenotypeCall(gene="UGT1A1", diplotype="*1/*28", source="fhir")]
     result = match_pgx(profile([("clopidogrel", "planned")], cyp2c19_panel(("C", "T")), calls), kb)

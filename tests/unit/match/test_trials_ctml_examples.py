@@ -76,7 +76,7 @@ def test_egfr_exon19_deletion_nsclc_is_eligible_for_the_open_egfr_arm(integratio
     [match] = result.matches
     assert (match.trial.id, match.arm.id, match.verdict) == ("10-002", "ARM 1", "eligible")
     [insight] = result.insights
-    assert insight.summary == "Eligible: EGFR in-frame deletion in LUAD"
+    assert insight.summary == "Eligible on coded data: EGFR in-frame deletion in Lung Adenocarcinoma"
     assert insight.citations[0].source == "CTML import"
     assert insight.citations[0].id == "all_open.json: 10-002"
     assert "Other matching arms: step 1 (eligible)" in insight.rationale

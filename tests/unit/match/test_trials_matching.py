@@ -89,10 +89,10 @@ def test_kras_g12c_lung_adenocarcinoma_is_eligible_for_a_kras_g12c_nsclc_trial()
     result = match_trials(_profile([KRAS_G12C], covered=["KRAS"]), _store(_kras_nsclc()), as_of=AS_OF)
     [insight] = result.insights
     assert insight.kind == "trial"
-    assert insight.summary == "Eligible: KRAS G12C in LUAD"
+    assert insight.summary == "Eligible on coded data: KRAS G12C in Lung Adenocarcinoma"
     assert insight.finding_ids == ["f1"]
     assert insight.genes == ["KRAS"]
-    assert "Met: KRAS G12C (KRAS p.Gly12Cys, tumor.vcf:line 7)" in insight.rationale
+    assert "Met: KRAS G12C (KRAS p.Gly12Cys, tumor.vcf line 7)" in insight.rationale
     assert "Met: age ≥18 (patient is 64)" in insight.rationale
 
 

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -344,6 +345,63 @@ def run_timestamps_are_aware_utc(repository: Repository) -> None:
     assert before <= again.created_at <= datetime.now(UTC) + timedelta(seconds=5)
 
 
+def run_patient_is_found_by_source_key_or_alias_key(repository: Repository) -> None:
+    alias = "c" * 64
+    with repository.transaction() as tx:
+        stored = tx.add_analysis(replace(new_analysis(KEY_A), alias_source_keys=(alias, KEY_A)))
+        tx.add_analysis(replace(new_analysis(KEY_B), alias_source_keys=(alias,)))
+    with repository.transaction() as tx:
+        by_key = tx.find_patient(KEY_A)
+        by_alias = tx.find_patient(alias)
+        other = tx.find_patient(KEY_B)
+        unknown = tx.find_patient("d" * 64)
+    assert by_key is not None
+    assert by_alias is not None
+    assert other is not None
+    assert by_key.id == by_alias.id == stored.patient_id
+    assert other.id != stored.patient_id
+    assert unknown is None
+
+
+def run_latest_analysis_id_is_the_newest_of_the_patient(repository: Repository) -> None:
+    with repository.transaction() as tx:
+        first = tx.add_analysis(new_analysis(KEY_A))
+        tx.add_analysis(new_analysis(KEY_B))
+    with repository.transaction() as tx:
+        assert tx.latest_analysis_id(first.patient_id) == first.id
+        assert tx.latest_analysis_id("pt-0000000000000000") is None
+    with repository.transaction() as tx:
+        second = tx.add_analysis(new_analysis(KEY_A))
+    with repository.transaction() as tx:
+        newest = tx.list_analyses(AnalysisQuery(patient_id=first.patient_id, limit=1)).items[0]
+        assert tx.latest_analysis_id(first.patient_id) == second.id == newest.id
+
+
+def run_jti_is_claimed_once_until_it_expires(repository: Repository) -> None:
+    now = datetime.now(UTC)
+    later = now + timedelta(minutes=6)
+    with repository.transaction() as tx:
+        assert tx.claim_jti("https://ehr.a", "t1", expires_at=now + timedelta(minutes=5), now=now)
+        assert tx.claim_jti("https://ehr.b", "t1", expires_at=now + timedelta(minutes=5), now=now)
+    with repository.transaction() as tx:
+        assert not tx.claim_jti("https://ehr.a", "t1", expires_at=now + timedelta(minutes=5), now=now)
+    with repository.transaction() as tx:
+        assert tx.claim_jti("https://ehr.a", "t1", expires_at=later + timedelta(minutes=5), now=later)
+    with repository.transaction() as tx:
+        assert not tx.claim_jti("https://ehr.a", "t1", expires_at=later + timedelta(minutes=5), now=later)
+
+
+def run_purge_forgets_only_expired_jti(repository: Repository) -> None:
+    now = datetime.now(UTC)
+    with repository.transaction() as tx:
+        tx.claim_jti("https://ehr.a", "old", expires_at=now - timedelta(seconds=1), now=now)
+        tx.claim_jti("https://ehr.a", "live", expires_at=now + timedelta(minutes=5), now=now)
+    with repository.transaction() as tx:
+        assert tx.purge_jti(now) == 1
+    with repository.transaction() as tx:
+        assert not tx.claim_jti("https://ehr.a", "live", expires_at=now + timedelta(minutes=5), now=now)
+
+
 ALL = [
     run_user_is_stored_and_found_by_name,
     run_duplicate_user_name_is_a_conflict,
@@ -365,6 +423,10 @@ ALL = [
     run_transaction_offers_no_way_to_change_audit_rows,
     run_cds_feedback_is_stored,
     run_timestamps_are_aware_utc,
+    run_patient_is_found_by_source_key_or_alias_key,
+    run_latest_analysis_id_is_the_newest_of_the_patient,
+    run_jti_is_claimed_once_until_it_expires,
+    run_purge_forgets_only_expired_jti,
 ]
 """Every repository-level behaviour, for backends' parametrized tests."""
 
