@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from integrome.api.cds_context import CdsRuntime, HookRequest, PreconditionFailed
+from integrome.api.cds_context import CdsRuntime, HookRequest, PreconditionFailed, TokenUse
 from integrome.api.cds_security import CdsCaller
 from integrome.api.dependencies import client_ip, get_pseudonym_key, get_repository, get_settings
 from integrome.api.jwt import TokenError
@@ -166,25 +166,37 @@ def _audiences(request: Request, runtime: CdsRuntime) -> list[str]:
     return [own]
 
 
-def cds_caller(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    runtime: Runtime,
-) -> CdsCaller:
-    """401 unless the call carries a valid, unused JWT from a configured CDS client."""
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _unauthorized(exc: TokenError) -> HTTPException:
+    return HTTPException(401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+def _verified(request: Request, credentials: Credentials, runtime: CdsRuntime, *, claim: bool) -> CdsCaller:
     if credentials is None:
         raise HTTPException(
             401, "a bearer JWT from a trusted CDS client is required", headers={"WWW-Authenticate": "Bearer"}
         )
     try:
-        return runtime.verifier.verify(credentials.credentials, _audiences(request, runtime))
+        return runtime.verifier.verify(credentials.credentials, _audiences(request, runtime), claim=claim)
     except TokenError as exc:
-        raise HTTPException(
-            401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
-        ) from exc
+        raise _unauthorized(exc) from exc
+
+
+def cds_caller(request: Request, credentials: Credentials, runtime: Runtime) -> CdsCaller:
+    """401 unless the call carries a valid, unused JWT from a configured CDS client."""
+    return _verified(request, credentials, runtime, claim=True)
+
+
+def cds_token_use(request: Request, credentials: Credentials, runtime: Runtime) -> TokenUse:
+    """As `cds_caller`, with the `jti` claimed later in the call's own unit of work (one commit
+    for the claim and the audit row instead of two)."""
+    return TokenUse(_verified(request, credentials, runtime, claim=False))
 
 
 Caller = Annotated[CdsCaller, Depends(cds_caller)]
+Use = Annotated[TokenUse, Depends(cds_token_use)]
 
 
 def _service(service_id: str) -> ServiceDefinition:
@@ -252,7 +264,24 @@ def discover(_caller: Caller) -> Response:
     responses=problem_responses(400, 401, 404, 412, 422),
     openapi_extra=_body_schema(HookRequest),
 )
-async def call_service(service_id: str, request: Request, caller: Caller, runtime: Runtime) -> Response:
+async def call_service(service_id: str, request: Request, use: Use, runtime: Runtime) -> Response:
+    """The cards for this call. The token's `jti` is claimed with the patient lookup and audit row;
+    a call failing before that still claims it, so no token serves twice (a replay is 401 even
+    when the body is also wrong)."""
+    try:
+        return await _answer(service_id, request, use, runtime)
+    except TokenError as exc:
+        raise _unauthorized(exc) from exc
+    except Exception:
+        if not use.claimed:
+            try:
+                await run_in_threadpool(runtime.claim, use)
+            except TokenError as exc:
+                raise _unauthorized(exc) from exc
+        raise
+
+
+async def _answer(service_id: str, request: Request, use: TokenUse, runtime: CdsRuntime) -> Response:
     service = _service(service_id)
     body = _parse(await request.body(), HookRequest)
     if body.hook != service.hook:
@@ -260,14 +289,16 @@ async def call_service(service_id: str, request: Request, caller: Caller, runtim
             422, f"hook: this service answers {service.hook!r}, the request is for {body.hook!r}"
         )
     try:
-        cards = await run_in_threadpool(_cards, runtime, service, body, caller, client_ip(request))
+        cards = await run_in_threadpool(_cards, runtime, service, body, use, client_ip(request))
     except PreconditionFailed as exc:
         return problem_response(412, str(exc))
+    if not use.claimed:
+        await run_in_threadpool(runtime.claim, use)
     return _json({"cards": cards})
 
 
 def _cards(
-    runtime: CdsRuntime, service: ServiceDefinition, body: HookRequest, caller: CdsCaller, ip: str | None
+    runtime: CdsRuntime, service: ServiceDefinition, body: HookRequest, use: TokenUse, ip: str | None
 ) -> list[dict[str, Any]]:
     orders = None
     if service.hook in ("order-select", "order-sign"):
@@ -278,7 +309,7 @@ def _cards(
                 raise InputError("request", "context.selections", "expected the ids of the selected orders")
             selections = raw
         orders = draft_orders(body.context.get("draftOrders"), selections)
-    data = runtime.patient_data(body, caller, client_ip=ip)
+    data = runtime.patient_data(body, use, client_ip=ip)
     if orders is None:
         return patient_view_cards(
             data.patient,
