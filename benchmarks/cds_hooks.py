@@ -83,8 +83,26 @@ def _store_demo(data_dir: Path, pseudonym_key: str) -> str:
     return stored.id
 
 
+_TCP_LISTENER = """
+import socket, sys
+from uvicorn import Config
+from uvicorn.supervisors import Multiprocess
+port, workers = int(sys.argv[1]), int(sys.argv[2])
+config = Config("integrome.api.app:create_app_from_env", factory=True, host="127.0.0.1", port=port,
+                workers=workers, log_level="warning", access_log=False, timeout_keep_alive=60)
+listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind(("127.0.0.1", port))
+listener.set_inheritable(True)
+Multiprocess(config, sockets=[listener]).run()
+"""
+"""Workers on a listener created with proto IPPROTO_TCP: uvicorn 0.54's own (`--workers N`) has
+proto 0, so asyncio leaves Nagle on for accepted sockets and each keep-alive response after the
+first waits ~40 ms for the client's delayed ACK (Kludex/uvicorn issue 3149, open)."""
+
+
 def _server(
-    data_dir: Path, port: int, key: ECKey, pseudonym_key: str, workers: int
+    data_dir: Path, port: int, key: ECKey, pseudonym_key: str, workers: int, tcp_listener: bool
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -97,6 +115,9 @@ def _server(
             [{"issuer": ISSUER, "jwks": {"keys": [key.as_dict(private=False)]}, "algorithms": ["ES384"]}]
         ),
     }
+    if tcp_listener:
+        launcher = [sys.executable, "-c", _TCP_LISTENER, str(port), str(workers)]
+        return subprocess.Popen(launcher, env=env, cwd=data_dir)
     command = [
         sys.executable,
         "-m",
@@ -345,6 +366,12 @@ def main() -> None:
     parser.add_argument("--serial", type=int, default=500, help="requests of the one-at-a-time pass")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
+        "--tcp-listener",
+        action="store_true",
+        help="with --workers > 1: bind the listener with proto IPPROTO_TCP so workers get TCP_NODELAY "
+        "(works around uvicorn issue 3149, which `uvicorn --workers` and `integrome serve` still have)",
+    )
+    parser.add_argument(
         "--client",
         choices=("raw", "httpx"),
         default="raw",
@@ -359,7 +386,7 @@ def main() -> None:
         analysis_id = _store_demo(data_dir, pseudonym_key)
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
-        server = _server(data_dir, port, key, pseudonym_key, args.workers)
+        server = _server(data_dir, port, key, pseudonym_key, args.workers, args.tcp_listener)
         try:
             _wait(url)
             warm = 50 * args.workers
@@ -380,7 +407,7 @@ def main() -> None:
     )
     print(
         f"stored analysis {analysis_id} (demo patient); {args.workers} uvicorn worker(s) on 127.0.0.1; "
-        f"client {args.client}"
+        f"client {args.client}{'; listener with IPPROTO_TCP' if args.tcp_listener else ''}"
     )
     _table(f"one request at a time ({args.serial} per row): service time", serial)
     _table(f"{args.concurrency} in flight ({args.requests} per row)", loaded)

@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     cds_base_url: str | None = None
     """Public base URL of this server (https://cds.example.org). A CDS Hooks JWT's `aud` must be this
     plus /cds-services[/{id}]; None = the URL the request arrived at."""
+    cors_origins: list[str] = []
+    """Browser origins allowed to call /cds-services (e.g. https://sandbox.cds-hooks.org, whose
+    pages call services from the browser); empty = no CORS headers. Other routes never get them."""
 
     def resolved_database_url(self) -> str:
         """`database_url`, or the SQLite file in `data_dir` (the folder is created when missing)."""

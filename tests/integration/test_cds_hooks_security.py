@@ -83,6 +83,31 @@ def test_a_replayed_token_is_401(cds: CdsApi) -> None:
     assert "replay" in replay.json()["detail"]
 
 
+def test_a_token_first_sent_with_a_bad_body_cannot_be_used_again(cds: CdsApi) -> None:
+    headers = cds.headers(SERVICE)
+    wrong_hook = {**_patient_view(), "hook": "order-sign"}
+    assert cds.call(SERVICE, wrong_hook, headers=headers).status_code == 422
+    replay = cds.call(SERVICE, _patient_view(), headers=headers)
+    _assert_refused(replay)
+    assert "replay" in replay.json()["detail"]
+
+
+def test_a_replayed_token_with_a_bad_body_is_401(cds: CdsApi) -> None:
+    headers = cds.headers(SERVICE)
+    assert cds.call(SERVICE, _patient_view(), headers=headers).status_code == 200
+    _assert_refused(cds.call(SERVICE, {"hook": "patient-view"}, headers=headers))
+
+
+def test_a_replayed_feedback_token_is_401(cds: CdsApi) -> None:
+    headers = cds.headers(SERVICE)
+    feedback = {
+        "feedback": [{"card": "c-1", "outcome": "overridden", "outcomeTimestamp": "2026-11-25T10:00:00Z"}]
+    }
+    url = f"/cds-services/{SERVICE}/feedback"
+    assert cds.api.client.post(url, json=feedback, headers=headers).status_code == 200
+    _assert_refused(cds.api.client.post(url, json=feedback, headers=headers))
+
+
 def test_an_unsigned_none_algorithm_token_is_401(cds: CdsApi) -> None:
     def b64(data: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()

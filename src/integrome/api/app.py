@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from integrome import __version__
 from integrome.api.auth import Authenticator
@@ -28,7 +30,7 @@ from integrome.settings import Settings
 from integrome.storage import create_repository
 from integrome.storage.blobs import BlobStore
 
-__all__ = ["create_app", "create_app_from_env"]
+__all__ = ["CdsCors", "create_app", "create_app_from_env"]
 
 log = logging.getLogger("integrome.api")
 
@@ -67,6 +69,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.state.pseudonym_key = load_pseudonym_key(settings)
     install_problem_handlers(app)
     app.middleware("http")(_log_requests)
+    if settings.cors_origins:
+        app.add_middleware(CdsCors, origins=settings.cors_origins)
     for module in (health, auth, analyses, jobs, patients, cohort, kb, cds_hooks, web):
         app.include_router(module.router)
     return app
@@ -78,6 +82,29 @@ def create_app_from_env() -> FastAPI:
     settings = Settings()
     configure_logging(settings.log_level)
     return create_app(settings, migrate=False)
+
+
+class CdsCors:
+    """CORS (Starlette's middleware) for the CDS Hooks paths only: browser-based CDS clients such as
+    the CDS Hooks sandbox call them from another origin with a bearer JWT (no cookies, so no
+    credentials mode); the rest of the API keeps the browser's same-origin rule."""
+
+    def __init__(self, app: ASGIApp, origins: list[str]) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path == "/cds-services" or path.startswith("/cds-services/"):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 async def _log_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -50,7 +50,7 @@ from integrome.model import (
     Severity,
     VariantFinding,
 )
-from integrome.normalize.diseases import OncoTree, oncotree
+from integrome.normalize.diseases import HEME_TISSUES, OncoTree, oncotree
 from integrome.normalize.variants import parse_protein_change
 
 __all__ = ["HEREDITARY_CANCER_GENES", "BiomarkerMatch", "match_biomarkers"]
@@ -590,6 +590,8 @@ def _summary(kind: InsightKind, hit: _Hit, context: _Context) -> str:
             text += "; the patient is currently taking it"
         elif "planned" in statuses:
             text += "; it is planned for this patient"
+        elif "stopped" in statuses:
+            text += "; the patient received it before"
         return text + "."
     return _lead(record.statement)[0]
 
@@ -600,7 +602,9 @@ def _therapy_summary(hit: _Hit, context: _Context) -> str:
     basis = "FDA-approved" if record.fda_approved else "evidence"
     if hit.scope.scope == "in":
         lead = "FDA-approved" if record.fda_approved else "Not FDA-approved for this use; evidence"
-        return f"{lead} in {_covering_name(hit, context)}{setting}."
+        text = f"{lead} in {_covering_name(hit, context)}{setting}."
+        # The tumor-type line names the approved disease too; a long setting matters more here.
+        return text if len(text) <= SUMMARY_LIMIT else f"{lead}{setting}."
     names = _short_names(record.diseases, context.tree)
     if hit.scope.scope == "off":
         return f"Off-label: {basis} in {names}, not in {_patient_disease(hit.scope, context)}."
@@ -618,6 +622,11 @@ def _lead(statement: str) -> tuple[str, str | None]:
     return statement, None
 
 
+def _either(items: Sequence[str]) -> str:
+    """'a, b or c'."""
+    return f"{', '.join(items[:-1])} or {items[-1]}" if len(items) > 1 else items[0]
+
+
 def _patient_disease(scope: DiseaseScope, context: _Context) -> str:
     if scope.code is None:
         return "a tumor of unknown type"
@@ -625,13 +634,24 @@ def _patient_disease(scope: DiseaseScope, context: _Context) -> str:
 
 
 def _disease_names(codes: Iterable[str], tree: OncoTree) -> str:
-    return ", ".join(_PSEUDO_ROOTS.get(code) or f"{tree.name(code)} ({code})" for code in codes)
+    return ", ".join(_PSEUDO_ROOTS.get(code) or f"{_tumor_name(code, tree)} ({code})" for code in codes)
+
+
+def _tumor_name(code: str, tree: OncoTree) -> str:
+    """An OncoTree node as prose names a tumor type: tissue-level nodes ('Breast', 'Myeloid') read
+    'Breast cancer', 'Myeloid neoplasms'; pseudo-roots read 'any solid tumor'."""
+    if code in _PSEUDO_ROOTS:
+        return _PSEUDO_ROOTS[code]
+    name = tree.name(code)
+    if tree.level(code) != 1:
+        return name
+    return f"{name} neoplasms" if tree.tissue(code) in HEME_TISSUES else f"{name} cancer"
 
 
 def _short_names(codes: Sequence[str], tree: OncoTree) -> str:
     """The first two of a record's tumor types by name, for a summary line ('Melanoma, Head and Neck
     Mucosal Melanoma and 4 more')."""
-    names = [_PSEUDO_ROOTS.get(code) or tree.name(code) for code in codes]
+    names = [_tumor_name(code, tree) for code in codes]
     if len(names) <= _SHORT_NAMES:
         return " and ".join(names)
     return f"{', '.join(names[:_SHORT_NAMES])} and {len(names) - _SHORT_NAMES} more"
@@ -649,7 +669,7 @@ def _covering_name(hit: _Hit, context: _Context) -> str:
     covering = _covering(hit, context)
     if covering is None:
         return _short_names(hit.record.diseases, context.tree)
-    return _PSEUDO_ROOTS.get(covering) or context.tree.name(covering)
+    return _tumor_name(covering, context.tree)
 
 
 def _finding_line(finding: Finding, hit: _Hit) -> str:
@@ -705,7 +725,7 @@ def _lead_evidence(kind: InsightKind, hit: _Hit) -> list[str]:
         if rest:
             lines.append(rest)
     if record.requires_absent:
-        labels = " or ".join(absent.label for absent in record.requires_absent)
+        labels = _either([absent.label for absent in record.requires_absent])
         lines.append(
             f"Label limited to tumors without {labels}: none is reported in the inputs; finding one "
             "would withdraw this option"
@@ -722,6 +742,9 @@ def _supporting_evidence(kind: InsightKind, hit: _Hit, best: _Hit, context: _Con
         if kind == "resistance":
             basis = f"level {record.evidence_level} evidence of resistance"
         label = f" for {record.label}" if record.label != best.record.label else ""
+        if label and (record.diseases, record.setting) == (best.record.diseases, best.record.setting):
+            # The same approval for another name of the biomarker (MSI-high and dMMR): one line.
+            return [f"Also {basis}{label} in the same setting"]
         setting = f": {record.setting}" if record.setting else ""
         head = f"Also {basis}{label} in {_disease_names(record.diseases, context.tree)}{setting}"
         return [head, record.statement]
@@ -772,7 +795,9 @@ def _germline(findings: Sequence[Finding]) -> list[Insight]:
             by_gene[finding.gene].append(finding)
     insights = []
     for gene, gene_findings in sorted(by_gene.items()):
-        described = "; ".join(describe_finding(finding) for finding in gene_findings)
+        described = "; ".join(
+            f"{describe_finding(finding)}, germline ({finding_place(finding)})" for finding in gene_findings
+        )
         insights.append(
             Insight(
                 id="",
@@ -786,7 +811,7 @@ def _germline(findings: Sequence[Finding]) -> list[Insight]:
                 genes=[gene],
                 tests=[f"{gene} familial variant testing of at-risk relatives"],
                 rationale=[
-                    f"{described} (germline)",
+                    described,
                     "Truncating variants in this gene are usually pathogenic; confirm the ACMG/AMP "
                     "classification with the reporting laboratory",
                     "NCCN recommends genetic counseling and testing of at-risk relatives for a "

@@ -15,6 +15,7 @@ Pure: values in, values out; the knowledge (rules and catalog) is passed in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -351,12 +352,17 @@ def _rationale(plan: _Plan, context: _Context) -> list[str]:
     again: …'), so each reads as a sentence in the JSON and CDS Hooks cards and the report can list
     them under one heading.
     """
-    lines = [_need_line(need, context) for need in plan.missing]
-    for need in plan.missing:
-        state = context.state(need.biomarker)
-        if state.status == "not_covered" and state.known:
-            lines.append(f"{_PARTLY_ON_RECORD}: {need.biomarker.label} — {'; '.join(state.known)}")
-        lines.extend(state.caveats)
+    partly = [
+        need
+        for need in plan.missing
+        if context.state(need.biomarker).status == "not_covered" and context.state(need.biomarker).known
+    ]
+    lines = [_need_line(need, context) for need in plan.missing if need not in partly]
+    lines.extend(
+        f"{_PARTLY_ON_RECORD}: {need.biomarker.label} — {'; '.join(context.state(need.biomarker).known)}"
+        for need in partly
+    )
+    lines.extend(caveat for need in plan.missing for caveat in context.state(need.biomarker).caveats)
     lines.extend(_known_line(need, context) for need in plan.known)
     lines.extend(plan.conditional)
     lines.extend(plan.notes)
@@ -375,15 +381,20 @@ def _rationale(plan: _Plan, context: _Context) -> list[str]:
 
 def _summary(gaps: Sequence[GuidelineBiomarker], ranked: Sequence[Ranked]) -> str:
     """The missing biomarkers by short name and the one catalog test that covers most of them."""
-    text = f"Missing: {', '.join(gap.id.replace('-', ' ') for gap in gaps)}"
+    text = f"Missing: {', '.join(_short_name(gap) for gap in gaps)}"
     if ranked:
         best = ranked[0]
-        closed = len(best.closed)
-        covers = f"all {len(gaps)}" if closed == len(gaps) and closed > 1 else f"{closed} of {len(gaps)}"
-        if len(gaps) == 1 and closed == 1:
-            covers = "it"
+        closed, total = len(best.closed), len(gaps)
+        covers = f"{closed} of {total}"
+        if closed == total:
+            covers = {1: "it", 2: "both"}.get(total, f"all {total}")
         text += f"; {best.entry.test.name} covers {covers}"
     return clamp(text + ".")
+
+
+def _short_name(gap: GuidelineBiomarker) -> str:
+    """A biomarker id as a summary names it: 'ERBB2-mutation' → 'ERBB2 mutation', 'PD-L1' kept."""
+    return re.sub(r"(?<=[a-z])-|-(?=[a-z])", " ", gap.id)
 
 
 def _somatic_insight(code: str, plan: _Plan, context: _Context) -> Insight:

@@ -135,8 +135,9 @@ class FeedbackStored(_Strict):
 # -- wiring -----------------------------------------------------------------------------------
 
 
-def get_runtime(request: Request) -> CdsRuntime:
-    """The app's CDS Hooks state, created on first use (verifier, knowledge base, caches)."""
+async def get_runtime(request: Request) -> CdsRuntime:
+    """The app's CDS Hooks state, created on first use (verifier, knowledge base, caches). Async:
+    it never blocks, and a sync dependency would cost every call a thread-pool round trip."""
     runtime: CdsRuntime | None = getattr(request.app.state, "cds", None)
     if runtime is None:
         with _runtime_lock:
@@ -292,8 +293,6 @@ async def _answer(service_id: str, request: Request, use: TokenUse, runtime: Cds
         cards = await run_in_threadpool(_cards, runtime, service, body, use, client_ip(request))
     except PreconditionFailed as exc:
         return problem_response(412, str(exc))
-    if not use.claimed:
-        await run_in_threadpool(runtime.claim, use)
     return _json({"cards": cards})
 
 
