@@ -19,9 +19,9 @@ patient's results and answers 412 Precondition Failed, as the spec requires.
 
 Parsed analyses, read EHR data and the per-patient card inputs are cached (bounded LRU) under
 the analysis id, and patient pseudonyms under their keyed hash (a key never changes patient). A
-repeated call for a stored analysis costs one index-only query for the patient's newest analysis
-id (a newer analysis gives a new id, so nothing stale is served), the `jti` claim and one audit
-row (each group-committed with those of concurrent calls), and no parsing.
+repeated call for a stored analysis costs one unit of work, group-committed with those of
+concurrent calls: the token's `jti` claim, an index-only query for the patient's newest analysis
+id (a newer analysis gives a new id, so nothing stale is served) and the audit row; no parsing.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -225,15 +226,18 @@ class _DatabaseReplay:
         self._lock = threading.Lock()
 
     def claim(self, issuer: str, jti: str, *, until: float, now: float) -> bool:
+        return self._writer.run(lambda tx: self.claim_in(tx, issuer, jti, until=until, now=now))
+
+    def claim_in(self, tx: Transaction, issuer: str, jti: str, *, until: float, now: float) -> bool:
+        """The claim as part of a caller's unit of work (the purge rides along when due)."""
         at = datetime.fromtimestamp(now, UTC)
-        expires = datetime.fromtimestamp(until, UTC)
         with self._lock:
             purge = now - self._last_purge >= self._purge_interval
             if purge:
                 self._last_purge = now
         if purge:
-            self._writer.run(lambda tx: tx.purge_jti(at))
-        return self._writer.run(lambda tx: tx.claim_jti(issuer, jti, expires_at=expires, now=at))
+            tx.purge_jti(at)
+        return tx.claim_jti(issuer, jti, expires_at=datetime.fromtimestamp(until, UTC), now=at)
 
 
 @dataclass(frozen=True)
@@ -291,7 +295,8 @@ class CdsRuntime:
         self.repository = repository
         self.pseudonym_key = pseudonym_key
         self._writer = _GroupCommit(repository)
-        self.verifier = CdsTokenVerifier(settings.cds_clients, replay=_DatabaseReplay(self._writer))
+        self._replay = _DatabaseReplay(self._writer)
+        self.verifier = CdsTokenVerifier(settings.cds_clients, replay=self._replay)
         self._clock = clock
         self._kb: KnowledgeBase | None = None
         self._kb_lock = threading.Lock()
@@ -321,11 +326,8 @@ class CdsRuntime:
         if not self._writer.run(lambda tx: self._claim(tx, use.caller)):
             raise TokenError(REPLAYED)
 
-    @staticmethod
-    def _claim(tx: Transaction, caller: CdsCaller) -> bool:
-        now = datetime.now(UTC)
-        expires = datetime.fromtimestamp(caller.until, UTC)
-        return tx.claim_jti(caller.issuer, caller.jti, expires_at=expires, now=now)
+    def _claim(self, tx: Transaction, caller: CdsCaller) -> bool:
+        return self._replay.claim_in(tx, caller.issuer, caller.jti, until=caller.until, now=time.time())
 
     def patient_data(self, request: HookRequest, use: TokenUse, *, client_ip: str | None) -> PatientData:
         """Everything the cards need for this call (see the module docstring for the order)."""

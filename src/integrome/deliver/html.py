@@ -589,7 +589,8 @@ def _finding_row(finding: Finding) -> FindingRow:
     gene, change, detail, kind, vaf = "—", "", None, finding.kind.replace("_", " "), "—"
     if isinstance(finding, VariantFinding):
         gene = finding.gene or "—"
-        change = finding.hgvs_p or finding.hgvs_c or _genomic(finding)
+        exon = f"exon {finding.exon}" if finding.exon is not None else ""
+        change = finding.hgvs_p or finding.hgvs_c or finding.label or _genomic(finding) or exon
         detail_parts = [p for p in (finding.hgvs_c if finding.hgvs_p else None, _genomic(finding)) if p]
         if change in detail_parts:
             detail_parts.remove(change)

@@ -513,8 +513,8 @@ def _insight(kind: InsightKind, group: list[_Hit], context: _Context, resolution
     if clamp(summary) != summary:
         rationale.append(summary)
     rationale.extend(_lead_evidence(kind, best))
-    for hit in group[1:]:
-        rationale.extend(_supporting_evidence(kind, hit, best, context))
+    for index, hit in enumerate(group[1:], start=1):
+        rationale.extend(_supporting_evidence(kind, hit, group[:index], context))
     rationale.extend(_caution_lines(findings, group, context))
     severity: Severity = "info"
     if kind == "resistance":
@@ -583,16 +583,18 @@ def _summary(kind: InsightKind, hit: _Hit, context: _Context) -> str:
             )
         else:
             text = f"Not expected to work in {_patient_disease(hit.scope, context)}"
-        if record.setting:
-            text += f" ({record.setting})"
         statuses = {m.status for m in context.patient.medications if m.name in hit.drugs}
+        status = ""
         if "active" in statuses:
-            text += "; the patient is currently taking it"
+            status = "; the patient is currently taking it"
         elif "planned" in statuses:
-            text += "; it is planned for this patient"
+            status = "; it is planned for this patient"
         elif "stopped" in statuses:
-            text += "; the patient received it before"
-        return text + "."
+            status = "; the patient received it before"
+        setting = f" ({record.setting})" if record.setting else ""
+        if len(text + setting + status) >= SUMMARY_LIMIT:
+            setting = ""
+        return f"{text}{setting}{status}."
     return _lead(record.statement)[0]
 
 
@@ -616,9 +618,10 @@ def _lead(statement: str) -> tuple[str, str | None]:
     other; a statement that fits the summary limit stays whole."""
     if len(statement) <= SUMMARY_LIMIT:
         return statement, None
-    first, sep, rest = statement.partition(". ")
-    if sep and len(first) < SUMMARY_LIMIT:
-        return first + ".", rest
+    for separator in (". ", "; "):
+        first, sep, rest = statement.partition(separator)
+        if sep and len(first) < SUMMARY_LIMIT:
+            return first + ".", sentence_case(rest)
     return statement, None
 
 
@@ -733,22 +736,22 @@ def _lead_evidence(kind: InsightKind, hit: _Hit) -> list[str]:
     return lines
 
 
-def _supporting_evidence(kind: InsightKind, hit: _Hit, best: _Hit, context: _Context) -> list[str]:
+def _supporting_evidence(kind: InsightKind, hit: _Hit, shown: Sequence[_Hit], context: _Context) -> list[str]:
     """Another record for the same regimen and gene: what it adds (another label, tumor type or
-    setting) and its statement."""
+    setting) and its statement; a record that only names the biomarker differently (MSI-high and
+    dMMR) for a tumor type and setting already shown gets one line."""
     record = hit.record
-    if kind in ("therapy", "resistance"):
-        basis = "FDA-approved" if record.fda_approved else f"level {record.evidence_level} evidence"
-        if kind == "resistance":
-            basis = f"level {record.evidence_level} evidence of resistance"
-        label = f" for {record.label}" if record.label != best.record.label else ""
-        if label and (record.diseases, record.setting) == (best.record.diseases, best.record.setting):
-            # The same approval for another name of the biomarker (MSI-high and dMMR): one line.
-            return [f"Also {basis}{label} in the same setting"]
-        setting = f": {record.setting}" if record.setting else ""
-        head = f"Also {basis}{label} in {_disease_names(record.diseases, context.tree)}{setting}"
-        return [head, record.statement]
-    return [record.statement]
+    if kind not in ("therapy", "resistance"):
+        return [record.statement]
+    basis = "FDA-approved" if record.fda_approved else f"level {record.evidence_level} evidence"
+    if kind == "resistance":
+        basis = f"level {record.evidence_level} evidence of resistance"
+    label = f" for {record.label}" if record.label != shown[0].record.label else ""
+    names = _disease_names(record.diseases, context.tree)
+    if any((record.diseases, record.setting) == (s.record.diseases, s.record.setting) for s in shown):
+        return [f"Also {basis}{label} in {names}, in the same setting"]
+    setting = f": {record.setting}" if record.setting else ""
+    return [f"Also {basis}{label} in {names}{setting}", record.statement]
 
 
 def _caution_lines(findings: Sequence[Finding], group: Sequence[_Hit], context: _Context) -> list[str]:

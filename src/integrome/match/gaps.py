@@ -28,7 +28,7 @@ from integrome.match._gaps_evidence import BiomarkerState, Evidence, evaluate
 from integrome.match._gaps_stage import StageEvidence, metastatic_status
 from integrome.match._scope import tumor_codes
 from integrome.match.biomarker import HEREDITARY_CANCER_GENES
-from integrome.match.wording import clamp, describe_finding, unique
+from integrome.match.wording import SUMMARY_LIMIT, clamp, describe_finding, unique
 from integrome.model import (
     Alteration,
     Assessable,
@@ -388,7 +388,9 @@ def _summary(gaps: Sequence[GuidelineBiomarker], ranked: Sequence[Ranked]) -> st
         covers = f"{closed} of {total}"
         if closed == total:
             covers = {1: "it", 2: "both"}.get(total, f"all {total}")
-        text += f"; {best.entry.test.name} covers {covers}"
+        with_test = f"{text}; {best.entry.test.name} covers {covers}."
+        if len(with_test) <= SUMMARY_LIMIT:
+            return with_test
     return clamp(text + ".")
 
 

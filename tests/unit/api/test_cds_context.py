@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from integrome.api.cds_context import _DatabaseReplay, _GroupCommit, _query
 from integrome.errors import StorageError
-from integrome.storage import AuditEvent, create_repository
+from integrome.storage import AuditEvent, AuditRecord, Transaction, create_repository
 from integrome.storage.sql import SqlRepository, make_engine
+
+
+def _append(tx: Transaction, event: AuditEvent) -> AuditRecord:
+    return tx.append_audit(event)
 
 
 def _event(n: int) -> AuditEvent:
@@ -44,9 +50,8 @@ def test_a_failed_audit_commit_fails_the_call_and_leaves_the_writer_usable(tmp_p
     broken = SqlRepository(make_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'a.db'}"))
     writer = _GroupCommit(broken)
     for n in range(2):
-        event = _event(n)
         with pytest.raises(StorageError):
-            writer.run(lambda tx, event=event: tx.append_audit(event))
+            writer.run(partial(_append, event=_event(n)))
 
 
 def test_a_jti_claimed_by_many_threads_at_once_is_accepted_once(tmp_path: Path) -> None:
@@ -77,6 +82,19 @@ def test_a_jti_used_against_one_server_process_is_refused_by_another(tmp_path: P
     assert not _DatabaseReplay(_GroupCommit(second)).claim("https://ehr", "t", until=now + 300, now=now)
     first.close()
     second.close()
+
+
+def test_expired_jti_are_purged_while_claiming(tmp_path: Path) -> None:
+    repository = create_repository(f"sqlite:///{tmp_path / 'a.db'}")
+    assert isinstance(repository, SqlRepository)
+    replay = _DatabaseReplay(_GroupCommit(repository), purge_interval=0.0)
+    now = time.time()
+    assert replay.claim("https://ehr", "old", until=now - 1, now=now - 60)
+    assert replay.claim("https://ehr", "new", until=now + 300, now=now)
+    with repository.engine.connect() as connection:
+        left = connection.execute(text("SELECT jti FROM cds_jti")).scalars().all()
+    assert left == ["new"]
+    repository.close()
 
 
 def test_prefetch_templates_are_filled_from_the_context_and_url_encoded() -> None:

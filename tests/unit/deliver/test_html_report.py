@@ -346,3 +346,9 @@ def test_badge_legend_explains_the_tiers_and_cpic_levels_shown(analysis: Analysi
         insights=[i for i in analysis.insights if i.tier is None and not i.evidence_level]
     )
     assert "Reading the badges" not in render_html(untiered)
+
+
+def test_variant_without_hgvs_is_named_by_its_report_label_in_the_findings_table() -> None:
+    itd = VariantFinding(id="f9", source="fhir", gene="FLT3", label="ITD", consequence="inframe_insertion")
+    (row,) = build_view(make_analysis(findings=[itd], insights=[])).findings
+    assert (row.gene, row.change, row.kind) == ("FLT3", "ITD", "inframe insertion")
