@@ -34,7 +34,9 @@ def test_top_tier_comes_from_any_insight_kind(analysis: Analysis) -> None:
         update={"insights": [i for i in analysis.insights if i.kind == "resistance"]}
     )
     row = patient_rows("P0001", resistance_only).row
-    assert (row.top_tier, row.tier1_therapies, row.insight_counts["resistance"]) == ("IA", [], 3)
+    resistance = sum(1 for i in analysis.insights if i.kind == "resistance")
+    assert resistance >= 1
+    assert (row.top_tier, row.tier1_therapies, row.insight_counts["resistance"]) == ("IA", [], resistance)
 
 
 def test_patient_without_tiered_insights_has_no_top_tier(analysis: Analysis) -> None:

@@ -708,7 +708,7 @@ def order_cards(
                         hook_instance,
                         insight,
                         patient,
-                        summary=f"Biomarker-matched: {insight.summary}",
+                        summary=f"Biomarker-matched: {insight.title}",
                         indicator="info",
                         lead=f"{regimen(insight.drugs)}: {insight.title}",
                     )

@@ -60,7 +60,7 @@ def _cautioned(therapy: Insight, alerts: Sequence[Insight], by_gene: dict[str, P
     concerns = [_concern(alert, by_gene) for alert in alerts]
     rationale = [
         *therapy.rationale,
-        *(f"Pharmacogenomic alert for {', '.join(alert.drugs)}: {alert.title}" for alert in alerts),
+        *(f"Pharmacogenomic alert: {alert.title}" for alert in alerts),
     ]
     citations = {(c.source, c.id): c for c in therapy.citations}
     for alert in alerts:

@@ -244,7 +244,7 @@ def test_biomarker_matched_therapy_being_ordered_is_an_info_card(kb: KnowledgeBa
     assert [(c["indicator"], c["summary"]) for c in cards] == [
         (
             "info",
-            "Biomarker-matched: Tier IA, FDA-approved: osimertinib for EGFR L858R in lung adenocarcinoma.",
+            "Biomarker-matched: Osimertinib for EGFR L858R",
         )
     ]
     assert "overrideReasons" not in cards[0]

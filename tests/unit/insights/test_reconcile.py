@@ -58,7 +58,7 @@ def test_therapy_flagged_by_a_pgx_warning_says_so_in_summary_and_rationale() -> 
     assert flagged.summary.startswith("CYP2D6 poor metabolizer: CPIC recommends an alternative. Tier IA")
     assert len(flagged.summary) <= 140
     assert flagged.severity == "warning"
-    assert flagged.rationale[-1] == f"Pharmacogenomic alert for tamoxifen: {TAMOXIFEN_ALTERNATIVE.title}"
+    assert flagged.rationale[-1] == f"Pharmacogenomic alert: {TAMOXIFEN_ALTERNATIVE.title}"
     assert [c.id for c in flagged.citations] == ["fixture label", "PMID:29385237"]
     assert result.warnings == []
 
