@@ -101,3 +101,59 @@ def test_serve_migrates_listens_and_logs_json(tmp_path: Path) -> None:
     logged = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     assert any(entry.get("route") == "/ready" and entry.get("status") == 200 for entry in logged)
     assert all(line.startswith("{") for line in err.splitlines() if line.strip())
+
+
+def test_multi_worker_listener_gives_connections_tcp_nodelay() -> None:
+    """asyncio sets TCP_NODELAY only on sockets accepted from an IPPROTO_TCP listener, which is why
+    `integrome serve --workers N` builds its own (uvicorn's has proto 0: Nagle delays keep-alive)."""
+    import asyncio
+
+    from integrome.cli.serve import tcp_listener
+
+    listener = tcp_listener("127.0.0.1", 0)
+    port = listener.getsockname()[1]
+    seen: list[int] = []
+
+    async def main() -> None:
+        def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(on_connect, sock=listener)
+        async with server:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            for _ in range(50):
+                if seen:
+                    break
+                await asyncio.sleep(0.01)
+            writer.close()
+
+    asyncio.run(main())
+    assert seen and seen[0] != 0
+
+
+def test_serve_with_two_workers_answers(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "INTEGROME_DATA_DIR": str(tmp_path)}
+    env.pop("INTEGROME_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("integrome")), "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2) as response:
+                    assert json.load(response)["status"] == "ready"
+                    break
+            except OSError:
+                assert server.poll() is None, "server exited"
+                assert time.monotonic() < deadline, "server did not become ready"
+                time.sleep(0.3)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)

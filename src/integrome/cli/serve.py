@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -71,7 +72,9 @@ def serve(
     if workers == 1:
         uvicorn.run(create_app(settings, migrate=False), host=host, port=port, log_config=None)
     else:
-        uvicorn.run(
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config(
             "integrome.api.app:create_app_from_env",
             factory=True,
             host=host,
@@ -79,6 +82,22 @@ def serve(
             workers=workers,
             log_config=None,
         )
+        Multiprocess(config, sockets=[tcp_listener(host, port)]).run()
+
+
+def tcp_listener(host: str, port: int) -> socket.socket:
+    """A listening socket created with proto IPPROTO_TCP, shared by the worker processes.
+
+    uvicorn's own `--workers` listener has proto 0, so asyncio never sets TCP_NODELAY on the
+    accepted connections and every keep-alive response after the first waits for Nagle's timer
+    (about 40 ms; uvicorn issue Kludex/uvicorn#3149) — too slow for CDS Hooks cards.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.set_inheritable(True)
+    return listener
 
 
 @users_app.command("add")
