@@ -130,7 +130,8 @@ def test_multi_worker_listener_gives_connections_tcp_nodelay() -> None:
             writer.close()
 
     asyncio.run(main())
-    assert seen and seen[0] != 0
+    assert seen
+    assert seen[0] != 0
 
 
 def test_serve_with_two_workers_answers(tmp_path: Path) -> None:
