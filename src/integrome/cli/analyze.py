@@ -7,9 +7,11 @@ The library is imported inside the command so that `integrome --help` stays fast
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from integrome.cli._options import BuildOption, GermlineFlag, KbDirOption, SomaticFlag
 
 if TYPE_CHECKING:
     from integrome.model import Origin
@@ -67,14 +69,9 @@ def analyze(
     sample: Annotated[
         str | None, typer.Option(help="VCF sample to read when a VCF holds several.", show_default=False)
     ] = None,
-    build: Annotated[
-        Literal["GRCh38", "GRCh37"] | None,
-        typer.Option(
-            help="Genome build of VCFs whose header does not say.", case_sensitive=False, show_default=False
-        ),
-    ] = None,
-    somatic: Annotated[bool, typer.Option("--somatic", help="The VCFs hold tumor (somatic) calls.")] = False,
-    germline: Annotated[bool, typer.Option("--germline", help="The VCFs hold germline calls.")] = False,
+    build: BuildOption = None,
+    somatic: SomaticFlag = False,
+    germline: GermlineFlag = False,
     somatic_inputs: Annotated[
         list[Path] | None,
         typer.Option(
@@ -109,16 +106,7 @@ def analyze(
             show_default=False,
         ),
     ] = None,
-    kb_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--kb-dir",
-            help="Extra knowledge-base folder layered over the packaged core (default: INTEGROME_KB_PATH).",
-            exists=True,
-            file_okay=False,
-            show_default=False,
-        ),
-    ] = None,
+    kb_dir: KbDirOption = None,
     panel_size_mb: Annotated[
         float | None,
         typer.Option(

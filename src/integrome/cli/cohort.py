@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
+from integrome.cli._options import BuildOption, GermlineFlag, KbDirOption, SomaticFlag
+
 if TYPE_CHECKING:
     from integrome.batch import CohortRun, PatientDone
 
@@ -66,14 +68,9 @@ def cohort(
             help="Glob of file names in patient folders that are not inputs (repeatable).", show_default=False
         ),
     ] = None,
-    build: Annotated[
-        Literal["GRCh38", "GRCh37"] | None,
-        typer.Option(
-            help="Genome build of VCFs whose header does not say.", case_sensitive=False, show_default=False
-        ),
-    ] = None,
-    somatic: Annotated[bool, typer.Option("--somatic", help="The VCFs hold tumor (somatic) calls.")] = False,
-    germline: Annotated[bool, typer.Option("--germline", help="The VCFs hold germline calls.")] = False,
+    build: BuildOption = None,
+    somatic: SomaticFlag = False,
+    germline: GermlineFlag = False,
     targets: Annotated[
         Path | None,
         typer.Option(
@@ -84,16 +81,7 @@ def cohort(
             show_default=False,
         ),
     ] = None,
-    kb_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--kb-dir",
-            help="Extra knowledge-base folder layered over the packaged core (default: INTEGROME_KB_PATH).",
-            exists=True,
-            file_okay=False,
-            show_default=False,
-        ),
-    ] = None,
+    kb_dir: KbDirOption = None,
 ) -> int:
     """Analyze every patient of a cohort; write per-patient analyses and one summary table."""
     if somatic and germline:
