@@ -30,6 +30,7 @@ __all__ = [
     "AnalysisChanges",
     "RunRequest",
     "age_band",
+    "analysis_job",
     "analysis_terms",
     "changes_between",
     "load_pseudonym_key",
@@ -236,6 +237,36 @@ def run_and_store(
         principal=principal,
         client_ip=client_ip,
     )
+
+
+def analysis_job(
+    paths: Sequence[Path],
+    run: RunRequest,
+    *,
+    settings: Settings,
+    repository: Repository,
+    blobs: BlobStore,
+    pseudonym_key: bytes,
+    principal: Principal,
+    client_ip: str | None,
+) -> Callable[[Callable[[str, int], None]], str]:
+    """The background work of one analysis (REST `?async=true` and web uploads): run it with the
+    job's progress reporter, store it, and return the stored analysis id for the job record."""
+
+    def work(progress: Callable[[str, int], None]) -> str:
+        return run_and_store(
+            paths,
+            run,
+            settings=settings,
+            repository=repository,
+            blobs=blobs,
+            pseudonym_key=pseudonym_key,
+            principal=principal,
+            client_ip=client_ip,
+            progress=progress,
+        ).id
+
+    return work
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,17 @@ from integrome.api.dependencies import (
     get_pseudonym_key,
     require_roles,
 )
-from integrome.api.jobs import JobRunner, ProgressReporter
+from integrome.api.jobs import JobRunner
 from integrome.api.problems import problem_responses
 from integrome.api.routers.jobs import JobOut, job_out
-from integrome.api.service import RunRequest, changes_between, precheck, rerun_analysis, run_and_store
+from integrome.api.service import (
+    RunRequest,
+    analysis_job,
+    changes_between,
+    precheck,
+    rerun_analysis,
+    run_and_store,
+)
 from integrome.api.uploads import MAX_FILES, receive_upload
 from integrome.errors import IntegromeError, NotFoundError
 from integrome.model import Analysis, Build, Origin
@@ -261,20 +268,16 @@ async def create_analysis(
             raise
         job = jobs.create(principal.user_id)
 
-        def work(progress: ProgressReporter) -> str:
-            stored = run_and_store(
-                paths,
-                run,
-                settings=settings,
-                repository=repository,
-                blobs=blobs,
-                pseudonym_key=pseudonym_key,
-                principal=principal,
-                client_ip=ip,
-                progress=progress,
-            )
-            return stored.id
-
+        work = analysis_job(
+            paths,
+            run,
+            settings=settings,
+            repository=repository,
+            blobs=blobs,
+            pseudonym_key=pseudonym_key,
+            principal=principal,
+            client_ip=ip,
+        )
         jobs.submit(job.id, work, upload.discard)
         return JSONResponse(
             job_out(job).model_dump(mode="json"),

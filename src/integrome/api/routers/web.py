@@ -33,11 +33,11 @@ from integrome.api.dependencies import (
     get_jobs,
     get_pseudonym_key,
 )
-from integrome.api.jobs import JobRunner, ProgressReporter
+from integrome.api.jobs import JobRunner
 from integrome.api.routers.analyses import ANALYSIS_ID, _read
 from integrome.api.routers.auth import issue_token
 from integrome.api.routers.jobs import get_job
-from integrome.api.service import RunRequest, run_and_store
+from integrome.api.service import RunRequest, analysis_job
 from integrome.api.uploads import receive_upload
 from integrome.api.web_kb import PAGE_SIZE, CatalogFilters, KbFilters, catalog_rows, kb_rows
 from integrome.api.web_lab import (
@@ -282,20 +282,16 @@ async def upload(
         received.discard()
         raise
 
-    def work(progress: ProgressReporter) -> str:
-        stored = run_and_store(
-            paths,
-            run,
-            settings=settings,
-            repository=repository,
-            blobs=blobs,
-            pseudonym_key=pseudonym_key,
-            principal=principal,
-            client_ip=ip,
-            progress=progress,
-        )
-        return stored.id
-
+    work = analysis_job(
+        paths,
+        run,
+        settings=settings,
+        repository=repository,
+        blobs=blobs,
+        pseudonym_key=pseudonym_key,
+        principal=principal,
+        client_ip=ip,
+    )
     jobs.submit(job.id, work, received.discard)
     return _see_other(f"{WEB_PREFIX}/jobs/{job.id}")
 
