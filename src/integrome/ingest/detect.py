@@ -15,27 +15,15 @@ import json
 import re
 import zlib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from integrome.errors import FormatDetectionError, InputError
 from integrome.ingest._tables import table_format
+from integrome.model.patient import InputFormat
 
 __all__ = ["FormatName", "detect_format", "parse_json", "read_input_bytes"]
 
-FormatName = Literal[
-    "fhir",
-    "phenopacket",
-    "vcf",
-    "bcf",
-    "maf",
-    "notes",
-    "outside_calls",
-    "copy_number",
-    "fusions",
-    "expression",
-    "proteomics",
-    "signatures",
-]
+FormatName = InputFormat
 
 _PEEK = 64 * 1024
 _EXPECTED = "a FHIR Bundle, Phenopacket, VCF/BCF, MAF, omics table or clinical notes"

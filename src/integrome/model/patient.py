@@ -33,6 +33,7 @@ __all__ = [
     "FusionFinding",
     "GenotypeCall",
     "InputDocument",
+    "InputFormat",
     "LabObservation",
     "Medication",
     "MedicationStatus",
@@ -276,22 +277,26 @@ class LabObservation(StrictModel):
     date: DateStr | None = None
 
 
+InputFormat = Literal[
+    "fhir",
+    "phenopacket",
+    "vcf",
+    "bcf",
+    "maf",
+    "notes",
+    "outside_calls",
+    "copy_number",
+    "fusions",
+    "expression",
+    "proteomics",
+    "signatures",
+]
+"""Every input format integrome detects by content (ingest.detect) and records per input file."""
+
+
 class InputDocument(StrictModel):
     name: str = Field(description="file name as given (no directories, to avoid leaking paths)")
-    format: Literal[
-        "fhir",
-        "phenopacket",
-        "vcf",
-        "bcf",
-        "maf",
-        "notes",
-        "outside_calls",
-        "copy_number",
-        "fusions",
-        "expression",
-        "proteomics",
-        "signatures",
-    ]
+    format: InputFormat
     sha256: str
     size: int
     role: Origin = "unknown"
