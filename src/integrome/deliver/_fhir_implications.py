@@ -101,6 +101,33 @@ def _phenotype_key(result: PgxResult) -> str:
     return phenotype
 
 
+def _implication_shell(
+    profile_name: str,
+    code: Json,
+    *,
+    subject: Json,
+    issued: str,
+    derived_from: list[str],
+    extension: list[Json] | None = None,
+) -> Json:
+    """The parts every implication Observation shares; the IG profile only with derivedFrom."""
+    obs: Json = {"resourceType": "Observation"}
+    if derived_from:
+        obs["meta"] = {"profile": [profile(profile_name)]}
+    if extension is not None:
+        obs["extension"] = extension
+    obs |= {
+        "status": "preliminary",
+        "category": categories(),
+        "code": code,
+        "subject": subject,
+        "issued": issued,
+    }
+    if derived_from:
+        obs["derivedFrom"] = [{"reference": url} for url in derived_from]
+    return obs
+
+
 def implication_observation(
     insight: Insight,
     derived_from: list[str],
@@ -119,19 +146,14 @@ def implication_observation(
     name = "therapeutic-implication" if therapeutic else "diagnostic-implication"
     code = tbd(name, "Therapeutic Implication" if therapeutic else "Diagnostic Implication")
     code["text"] = insight.title
-    obs: Json = {"resourceType": "Observation"}
-    if derived_from:
-        obs["meta"] = {"profile": [profile(name)]}
-    obs["extension"] = [_related_artifact(citation) for citation in insight.citations]
-    obs |= {
-        "status": "preliminary",
-        "category": categories(),
-        "code": code,
-        "subject": subject,
-        "issued": issued,
-    }
-    if derived_from:
-        obs["derivedFrom"] = [{"reference": url} for url in derived_from]
+    obs = _implication_shell(
+        name,
+        code,
+        subject=subject,
+        issued=issued,
+        derived_from=derived_from,
+        extension=[_related_artifact(citation) for citation in insight.citations],
+    )
     if insight.rationale:
         obs["note"] = [{"text": line} for line in insight.rationale]
     comps = _implication_values(insight, pgx) if therapeutic else []
@@ -178,18 +200,9 @@ def phenotype_observation(
         conclusion += f" (activity score {result.activity_score:g})"
     if result.functional_phenotype:
         conclusion += f"; {result.functional_phenotype} with the current co-medication (phenoconversion)"
-    obs: Json = {"resourceType": "Observation"}
-    if derived_from:
-        obs["meta"] = {"profile": [profile("therapeutic-implication")]}
-    obs |= {
-        "status": "preliminary",
-        "category": categories(),
-        "code": code,
-        "subject": subject,
-        "issued": issued,
-    }
-    if derived_from:
-        obs["derivedFrom"] = [{"reference": url} for url in derived_from]
+    obs = _implication_shell(
+        "therapeutic-implication", code, subject=subject, issued=issued, derived_from=derived_from
+    )
     if result.note:
         obs["note"] = [{"text": result.note}]
     obs["component"] = [
