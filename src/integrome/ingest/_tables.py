@@ -233,6 +233,8 @@ def _by_columns(columns: set[str], rows: list[list[str]], *, featurecounts: bool
         return "signatures"
     if "average metric value (abbr)" in columns or columns & {"hrd-sum", "hrd_score", "gis"}:
         return "signatures"
+    if has({"signature", "contribution"}):
+        return "signatures"
     return None
 
 

@@ -46,7 +46,7 @@ from integrome.ingest._result import IngestResult
 from integrome.ingest._tables import Row, Table, build_from_name, document, read_table
 from integrome.model import Build, CopyNumberFinding, CopyNumberSegment, Coverage, Finding
 from integrome.normalize.genes import canonical_gene
-from integrome.normalize.loci import genes_overlapping
+from integrome.normalize.loci import genes_overlapping, genes_without_locus
 from integrome.normalize.variants import normalize_chrom
 
 __all__ = [
@@ -177,6 +177,8 @@ class _Reader:
         self.segments: list[CopyNumberSegment] = []
         self.warnings: list[str] = []
         self.unknown_genes: set[str] = set()
+        self.by_coordinates = False
+        """Genes were placed on segments from the packaged loci (the file names none)."""
         self.build: Build | None = options.build or build_from_name(table.name)
 
     # --- dispatch -------------------------------------------------------------------------------
@@ -392,6 +394,7 @@ class _Reader:
                 f"line {row.line}",
                 "segments without gene names need the genome build (pass --build GRCh38/GRCh37)",
             )
+        self.by_coordinates = True
         return [locus.gene for locus in genes_overlapping(self.build, chrom, start, end)]
 
     # --- result ---------------------------------------------------------------------------------------
@@ -431,6 +434,8 @@ class _Reader:
                 f"{self.table.name}: {len(self.unknown_genes)} gene names are not gene symbols and were "
                 f"not called ({shown}{f', … and {more} more' if more > 0 else ''})"
             )
+        if self.by_coordinates and self.build is not None:
+            self._unlocated(self.build)
         coverage = Coverage(
             input=self.table.name,
             assay="table",
@@ -445,6 +450,18 @@ class _Reader:
             warnings=self.warnings,
             segments=sorted(self.segments, key=_segment_order),
         )
+
+    def _unlocated(self, build: Build) -> None:
+        """Say which wanted genes could not be placed: 'not assessed' must not pass for 'neutral'."""
+        missing = genes_without_locus(build)
+        if self.options.genes is not None:
+            missing &= self.options.genes
+        if missing:
+            self.warnings.append(
+                f"{self.table.name}: copy number not assessed for {len(missing)} genes without a packaged "
+                f"{build} locus ({', '.join(sorted(missing))}); segments without gene names are placed on "
+                "genes by coordinates"
+            )
 
 
 _SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-.@/]*$")

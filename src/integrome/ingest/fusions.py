@@ -32,7 +32,7 @@ from integrome.ingest._result import IngestResult
 from integrome.ingest._tables import Row, Table, document, read_table
 from integrome.model import Build, Coverage, Finding, FusionFinding, InputDocument, OmicsLayer
 from integrome.normalize.genes import canonical_gene
-from integrome.normalize.loci import genes_at
+from integrome.normalize.loci import gene_chromosome, genes_at
 from integrome.normalize.variants import normalize_chrom
 
 __all__ = [
@@ -148,25 +148,50 @@ def _reads(table: Table, row: Row, *columns: str) -> int | None:
 
 
 def _star_fusion(table: Table, row: Row) -> _Call:
+    """#FusionName is STAR-Fusion's label for LeftGene--RightGene; when an edited file makes them
+    disagree, the pair whose genes lie on the breakpoints' chromosomes is the one the reads support."""
     five, three = _pair(row.get("fusionname"), table, row, "#FusionName")
-    named = tuple(_symbol(row.get(column)) for column in ("leftgene", "rightgene"))
+    named = (_symbol(row.get("leftgene")), _symbol(row.get("rightgene")))
+    breakpoints = (_breakpoint(row.get("leftbreakpoint")), _breakpoint(row.get("rightbreakpoint")))
     note = None
     if all(named) and named != (_symbol(five), _symbol(three)):
         note = (
             f"{table.name}:line {row.line}: #FusionName {five}--{three} disagrees with LeftGene/RightGene "
-            f"{named[0]}/{named[1]}; #FusionName was used"
+            f"{named[0]}/{named[1]}"
         )
+        misplaced = _off_breakpoints((five, three), breakpoints)
+        if misplaced and not _off_breakpoints(named, breakpoints):
+            where = " and ".join(f"{gene} ({chrom})" for gene, chrom in misplaced)
+            note += (
+                f"; {where} do not fit the breakpoints {breakpoints[0]}/{breakpoints[1]}, "
+                "so LeftGene/RightGene were used"
+            )
+            five, three = named
+        else:
+            note += "; #FusionName was used"
     return _Call(
         five,
         three,
         True,
         row.line,
-        _breakpoint(row.get("leftbreakpoint")),
-        _breakpoint(row.get("rightbreakpoint")),
+        *breakpoints,
         _reads(table, row, table.first("junctionreadcount", "junctionreads") or "", "spanningfragcount"),
         _frame(row.get("prot_fusion_type")),
         note=note,
     )
+
+
+def _off_breakpoints(
+    genes: tuple[str | None, str | None], breakpoints: tuple[str | None, str | None]
+) -> list[tuple[str, str]]:
+    """(gene, its chromosome) for each gene whose known chromosome differs from its breakpoint's."""
+    misplaced = []
+    for gene, breakpoint in zip(genes, breakpoints, strict=True):
+        symbol = _symbol(gene)
+        chrom = gene_chromosome(symbol) if symbol else None
+        if chrom is not None and breakpoint is not None and breakpoint.split(":")[0] != chrom:
+            misplaced.append((symbol or "", chrom))
+    return misplaced
 
 
 def _arriba(table: Table, row: Row) -> _Call:

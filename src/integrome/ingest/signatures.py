@@ -19,6 +19,11 @@ Kautto et al., Oncotarget 2017).
 
 HRD: a table with an `HRD-sum` (scarHRD), `HRD_score` or `GIS` column; >= 42 is HRD-positive (the
 genomic instability score cutoff of the myChoice CDx assay; Telli et al., Clin Cancer Res 2016).
+
+COSMIC SBS signature contributions (`signature`, `contribution`; MOAlmanac's `--mutational_signatures`
+input, e.g. from SigProfilerAssignment) are recognised so they are not read as clinical notes, but
+no knowledge-base record uses a signature: the file yields no finding and one warning listing the
+contributions of at least 6% (MOAlmanac's review floor), so the report says they were not used.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from integrome.normalize.variants import normalize_chrom
 __all__ = [
     "HRD_CUTOFF",
     "MSISENSOR_CUTOFFS",
+    "SIGNATURE_FLOOR",
     "TMB_HIGH",
     "TMB_TERMS",
     "TmbResult",
@@ -172,9 +178,38 @@ def read_signatures(path: Path) -> IngestResult:
         finding = _mantis(table)
     elif table.first("hrd-sum", "hrd_score", "gis"):
         finding = _hrd(table)
+    elif table.has("signature", "contribution"):
+        return IngestResult(document=document(table, "signatures"), warnings=[_signature_note(table)])
     else:
         raise InputError(table.name, f"line {table.header_line}", "not a known MSI or HRD result file")
     return IngestResult(document=document(table, "signatures"), findings=[finding])
+
+
+SIGNATURE_FLOOR = 0.06
+"""Contributions below this are not listed (MOAlmanac's `signatures.min_contribution`)."""
+
+
+def _signature_note(table: Table) -> str:
+    """One warning naming the signature contributions that were read but are not interpreted."""
+    shares: list[tuple[float, str]] = []
+    for row in table.rows:
+        name = (row.get("signature") or "").strip()
+        value = table.number(row, "contribution", what=f"{name} contribution")
+        if value is None:
+            continue
+        if not 0.0 <= value <= 1.0:
+            raise InputError(
+                table.name,
+                f"line {row.line}",
+                f"{name} contribution must be a fraction from 0 to 1, found {value:g}",
+            )
+        if value >= SIGNATURE_FLOOR:
+            shares.append((value, name))
+    listed = ", ".join(f"{name} {value:.0%}" for value, name in sorted(shares, key=lambda s: -s[0]))
+    return (
+        f"{table.name}: COSMIC mutational-signature contributions were read but not interpreted (no "
+        f"knowledge-base record uses a signature): {listed or f'none of at least {SIGNATURE_FLOOR:.0%}'}"
+    )
 
 
 def _msisensor(table: Table) -> BiomarkerFinding:

@@ -15,7 +15,8 @@ What is reported:
 - every record at a site of interest becomes a SiteGenotype, 0/0 and no-calls included: present
   means assessed, absent means not tested (CPIC/PharmCAT practice for "not assessed"). A somatic
   call set (`VcfHeader.somatic_call_set`) gives none and a record flagged somatic is skipped:
-  neither is the patient's germline genotype.
+  neither is the patient's germline genotype. A non-reference call at such a position in a somatic
+  call set (a germline variant the caller let through, e.g. DPYD c.1905+1G>A) gets a warning.
 
 Coverage genes come from the targets BED (4th column), else a `##panel_genes=`/`##targets=`
 header, else the annotated genes seen when every non-reference record was parsed — a lower
@@ -89,6 +90,8 @@ class _Context:
     sites: frozenset[tuple[str, int]]
     gene_filter: frozenset[str] | None
     """Germline filter in force: findings only at sites or in these genes."""
+    somatic_pgx_sites: frozenset[tuple[str, int]] = frozenset()
+    """Pharmacogene positions of a somatic call set: a call there is flagged, never genotyped."""
 
 
 @dataclass
@@ -103,10 +106,13 @@ class _Collector:
     first_filtered: str | None = None
     outside_genes: int = 0
     symbolic: int = 0
+    pgx_notes: list[str] = field(default_factory=list)
 
     def add(self, record: Record) -> None:
         ctx = self.ctx
         at_site = (record.chrom, record.pos) in ctx.sites
+        if (record.chrom, record.pos) in ctx.somatic_pgx_sites and record.filter_pass:
+            self._somatic_pgx_call(record)
         if at_site and ctx.parser.origin(record, "unknown") != "somatic":
             self._site(record)
         carried = record.carried()
@@ -156,6 +162,21 @@ class _Collector:
             )
         if dropped and not emitted:
             self.outside_genes += 1
+
+    def _somatic_pgx_call(self, record: Record) -> None:
+        """A somatic caller should have removed germline variants, so a call at a pharmacogene position
+        is either a germline variant that leaked through or a tumor-only event; neither is the
+        germline genotype CPIC recommendations need, but it must not pass unmentioned."""
+        ctx = self.ctx
+        for allele in record.carried():
+            vaf = ctx.parser.vaf(record, allele, "somatic")
+            shown = f" (VAF {vaf:.0%})" if vaf is not None else ""
+            change = f"{record.chrom}:{record.pos} {record.ref}>{record.alts[allele - 1]}"
+            self.pgx_notes.append(
+                f"{ctx.name}:{record.location}: {change}{shown} is at a pharmacogene definition position "
+                "but comes from a somatic call set, which is not the patient's germline genotype: not used "
+                "for pharmacogenomics; confirm with germline genotyping"
+            )
 
     def _site(self, record: Record) -> None:
         if record.alts:
@@ -227,8 +248,10 @@ def _context(header: VcfHeader, name: str, options: VcfOptions, warnings: list[s
     sample_index = choose_sample(header, options.sample, name)
     origin = header.origin(options.role)
     somatic_only = header.somatic_call_set(options.role)
-    wanted = frozenset() if somatic_only else options.sites_of_interest.get(build, frozenset())
-    sites = frozenset((normalize_chrom(c), p) for c, p in wanted)
+    pgx_sites = frozenset(
+        (normalize_chrom(c), p) for c, p in options.sites_of_interest.get(build, frozenset())
+    )
+    sites = frozenset() if somatic_only else pgx_sites
     gene_filter: frozenset[str] | None = None
     if origin == "germline" and (options.genes_of_interest is not None or sites):
         gene_filter = frozenset(canonical_gene(g) or g for g in (options.genes_of_interest or frozenset()))
@@ -240,6 +263,7 @@ def _context(header: VcfHeader, name: str, options: VcfOptions, warnings: list[s
         origin=origin,
         sites=sites,
         gene_filter=gene_filter,
+        somatic_pgx_sites=pgx_sites if somatic_only else frozenset(),
     )
 
 
@@ -297,6 +321,7 @@ def _result(
             f"{name}: {collector.filtered} records with FILTER != PASS were not used "
             f"(first at {collector.first_filtered})"
         )
+    warnings.extend(collector.pgx_notes)
     if collector.symbolic:
         warnings.append(
             f"{name}: {collector.symbolic} symbolic or breakend ALT alleles (<DEL>, <DUP>, ...) "

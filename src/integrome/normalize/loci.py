@@ -16,7 +16,14 @@ from integrome.model import Build
 from integrome.normalize._data import read_packaged_tsv
 from integrome.normalize.variants import normalize_chrom
 
-__all__ = ["GeneLocus", "gene_loci", "genes_at", "genes_overlapping"]
+__all__ = [
+    "GeneLocus",
+    "gene_chromosome",
+    "gene_loci",
+    "genes_at",
+    "genes_overlapping",
+    "genes_without_locus",
+]
 
 
 @dataclass(frozen=True)
@@ -45,9 +52,24 @@ def _index(build: Build) -> _Index:
     return _Index(ordered, {chrom: tuple(locus.start for locus in loci) for chrom, loci in ordered.items()})
 
 
+@lru_cache(maxsize=1)
+def _chromosomes() -> dict[str, str]:
+    return {row["gene"]: row["chrom"] for row in read_packaged_tsv("gene_loci.tsv")}
+
+
+def gene_chromosome(gene: str) -> str | None:
+    """The chromosome ('chrN') of a gene in the table, on either build; None when the table lacks it."""
+    return _chromosomes().get(gene)
+
+
 def gene_loci(build: Build) -> list[GeneLocus]:
     """Every locus known on `build`, by chromosome and start."""
     return [locus for loci in _index(build).by_chrom.values() for locus in loci]
+
+
+def genes_without_locus(build: Build) -> frozenset[str]:
+    """Genes the table lists with no span on `build` (GRCh37 gaps, see the data header)."""
+    return frozenset(_chromosomes()) - {locus.gene for locus in gene_loci(build)}
 
 
 def genes_overlapping(build: Build, chrom: str, start: int, end: int) -> list[GeneLocus]:

@@ -161,3 +161,26 @@ def test_purity_outside_zero_to_one_is_rejected(tmp_path: Path) -> None:
     path = _write(tmp_path, "calls.txt", "gene\tcall\nEGFR\tAmplification\n")
     with pytest.raises(InputError, match="purity must be in"):
         read_copy_number(path, CopyNumberOptions(purity=1.5))
+
+
+def test_grch37_segments_say_which_genes_have_no_grch37_locus(shared_data: Path) -> None:
+    # MYC is amplified (5 copies) in the GRCh38 version of this tumor, but the packaged loci table has no
+    # GRCh37 span for it: the GRCh37 report must say MYC was not assessed instead of staying silent.
+    result = read_copy_number(
+        shared_data / "pcgr-examples" / "T001-BRCA.grch37.cna.tsv",
+        CopyNumberOptions(genes=frozenset({"MYC", "AKT1", "ERBB2"})),
+    )
+    assert "MYC" not in {f.gene for f in result.findings if isinstance(f, CopyNumberFinding)}
+    (warning,) = [w for w in result.warnings if "GRCh37" in w]
+    assert warning == (
+        "T001-BRCA.grch37.cna.tsv: copy number not assessed for 2 genes without a packaged GRCh37 locus "
+        "(AKT1, MYC); segments without gene names are placed on genes by coordinates"
+    )
+
+
+def test_grch38_segments_and_named_genes_raise_no_locus_warning(shared_data: Path) -> None:
+    options = CopyNumberOptions(genes=frozenset({"MYC", "AKT1"}))
+    grch38 = read_copy_number(shared_data / "pcgr-examples" / "T001-BRCA.grch38.cna.tsv", options)
+    assert not any("locus" in w for w in grch38.warnings)
+    named = shared_data / "moalmanac-examples" / "input" / "example_patient.capture.somatic.called.cna.txt"
+    assert not any("locus" in w for w in read_copy_number(named, CopyNumberOptions(build="GRCh37")).warnings)

@@ -46,15 +46,36 @@ def test_pcgr_fusions_with_one_empty_partner_keep_the_named_gene(shared_data: Pa
     assert fusions["FGFR2"].three_prime is None
 
 
-def test_star_fusion_uses_fusion_name_and_flags_disagreeing_gene_columns(shared_data: Path) -> None:
+def test_star_fusion_name_contradicted_by_its_breakpoints_yields_to_the_gene_columns(
+    shared_data: Path,
+) -> None:
+    # MOAlmanac's example names line 2 EML4--ALK, but its breakpoints (chr6, chr11) lie in the
+    # LeftGene/RightGene CD2AP and C11orf80; EML4 and ALK are both on chr2, so no ALK fusion is called.
     path = shared_data / "moalmanac-examples" / "input" / "example_patient.rna.star.fusions.txt"
     result = read_fusions(path, FusionOptions(genes=KINASES))
+    assert not any(isinstance(f, FusionFinding) and f.gene == "ALK" for f in result.findings)
+    assert any(
+        "line 2: #FusionName EML4--ALK disagrees with LeftGene/RightGene CD2AP/C11orf80" in w
+        and "EML4 (chr2) and ALK (chr2) do not fit the breakpoints chr6:47471176/chr11:66563752" in w
+        and "LeftGene/RightGene were used" in w
+        for w in result.warnings
+    )
+    assert any("178 fusions involve no knowledge-base gene" in w for w in result.warnings)
+
+
+def test_star_fusion_name_that_fits_its_breakpoints_is_kept_over_gene_columns(tmp_path: Path) -> None:
+    path = tmp_path / "star-fusion.fusion_predictions.tsv"
+    path.write_text(
+        "#FusionName\tJunctionReadCount\tSpanningFragCount\tLeftGene\tLeftBreakpoint\tRightGene\tRightBreakpoint\n"
+        "EML4--ALK\t10\t4\tLOC1^ENSG1\t2:42295554:+\tLOC2^ENSG2\t2:29223528:-\n"
+    )
+    result = read_fusions(path)
     (alk,) = result.findings
     assert isinstance(alk, FusionFinding)
-    assert (alk.five_prime, alk.three_prime, alk.caller) == ("EML4", "ALK", "STAR-Fusion")
-    assert alk.supporting_reads == 10
-    assert any("disagrees with LeftGene/RightGene CD2AP/C11orf80" in w for w in result.warnings)
-    assert any("177 fusions involve no knowledge-base gene" in w for w in result.warnings)
+    assert (alk.five_prime, alk.three_prime, alk.supporting_reads) == ("EML4", "ALK", 14)
+    assert any(
+        "disagrees with LeftGene/RightGene LOC1/LOC2; #FusionName was used" in w for w in result.warnings
+    )
 
 
 def test_arriba_domains_and_frame_are_read(tmp_path: Path) -> None:

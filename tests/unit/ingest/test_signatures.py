@@ -124,3 +124,23 @@ def test_msisensor_non_numeric_score_names_the_line(tmp_path: Path) -> None:
     path.write_text("Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n2000\t100\thigh\n")
     with pytest.raises(InputError, match=r"tumor.msi:line 2: MSI score \(%\) must be a number"):
         read_signatures(path)
+
+
+def test_moalmanac_signature_contributions_are_a_signatures_table_not_notes(shared_data: Path) -> None:
+    path = shared_data / "moalmanac-examples" / "input" / "example_patient.capture.sbs_contributions.txt"
+    assert detect_format(path) == "signatures"
+    result = read_signatures(path)
+    assert result.findings == []
+    assert result.document.format == "signatures"
+    (warning,) = result.warnings
+    assert warning.startswith("example_patient.capture.sbs_contributions.txt: COSMIC mutational-signature")
+    assert "not interpreted" in warning
+    assert "SBS7a 42%, SBS30 23%, SBS5 22%, SBS10b 12%" in warning
+    assert "SBS1 " not in warning  # below the 6% MOAlmanac review floor
+
+
+def test_signature_contribution_outside_zero_to_one_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "sbs.tsv"
+    path.write_text("signature\tcontribution\nSBS1\t0.2\nSBS3\t1.7\n")
+    with pytest.raises(InputError, match=r"sbs.tsv:line 3: SBS3 contribution must be a fraction from 0 to 1"):
+        read_signatures(path)

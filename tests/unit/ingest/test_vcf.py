@@ -449,3 +449,18 @@ def test_lean_scan_hands_on_every_non_reference_genotype_spelling(tmp_path: Path
     records.append("chr7 13 . A C 50 PASS . AD:DP 5,5:10")
     found = variants(read_vcf(write_vcf(tmp_path, records)).findings)
     assert sorted({f.pos for f in found}) == [1, 2, 3, 4, 9, 10, 11, 13]
+
+
+def test_somatic_call_set_flags_a_call_at_a_pharmacogene_position(shared_data: Path) -> None:
+    # PCGR's TCGA colon tumor carries rs3918290 (chr1:97450058 C>T, DPYD c.1905+1G>A) at VAF 47% in its
+    # somatic call set: not a germline genotype, but a fluoropyrimidine safety signal that must be said.
+    result = read_vcf(
+        shared_data / "pcgr-examples" / "T001-COAD.grch38.vcf.gz", VcfOptions(sites_of_interest=SITES)
+    )
+    assert result.sites == []
+    (warning,) = [w for w in result.warnings if "pharmacogene" in w]
+    assert warning == (
+        "T001-COAD.grch38.vcf.gz:line 176: chr1:97450058 C>T (VAF 47%) is at a pharmacogene "
+        "definition position but comes from a somatic call set, which is not the patient's germline "
+        "genotype: not used for pharmacogenomics; confirm with germline genotyping"
+    )
