@@ -1,10 +1,10 @@
 """CDS Hooks latency from a stored analysis: bounded concurrent EHR calls against uvicorn on loopback.
 
-Run: `.venv/bin/python benchmarks/cds_hooks.py [--requests 5000] [--concurrency 50] [--workers 1]
-[--client raw|httpx]`. The demo patient is analyzed once and stored;
-`integrome.api.app:create_app_from_env` then runs under uvicorn in a separate process on 127.0.0.1
-(`--workers` processes), trusting a test EHR whose ES384 JWTs are signed before timing starts (one
-fresh token per call, as the spec requires). Timed, each with `--concurrency` calls in flight over
+Run: `.venv/bin/python benchmarks/cds_hooks.py [--requests 5000] [--concurrency 50] [--workers 2]
+[--algorithm ES384|RS384] [--client raw|httpx]`. The demo patient is analyzed once and stored;
+`integrome serve --workers N` then runs in a separate process on 127.0.0.1, trusting a test EHR
+whose JWTs (ES384 by default, the slowest to verify) are signed before timing starts (one fresh
+token per call, as the spec requires). Timed, each with `--concurrency` calls in flight over
 kept-alive connections (a raw asyncio HTTP/1.1 client by default: httpx.AsyncClient spends more CPU
 per call than the server's /health, and client and server share the two cores):
 
@@ -28,6 +28,7 @@ import os
 import platform
 import secrets
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -40,7 +41,7 @@ from typing import Any
 
 import httpx
 from joserfc import jwt
-from joserfc.jwk import ECKey
+from joserfc.jwk import ECKey, KeyParameters, RSAKey
 
 from integrome.api.service import patient_source_key
 from integrome.examples import demo_inputs
@@ -83,27 +84,22 @@ def _store_demo(data_dir: Path, pseudonym_key: str) -> str:
     return stored.id
 
 
-_TCP_LISTENER = """
-import socket, sys
-from uvicorn import Config
-from uvicorn.supervisors import Multiprocess
-port, workers = int(sys.argv[1]), int(sys.argv[2])
-config = Config("integrome.api.app:create_app_from_env", factory=True, host="127.0.0.1", port=port,
-                workers=workers, log_level="warning", access_log=False, timeout_keep_alive=60)
-listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-listener.bind(("127.0.0.1", port))
-listener.set_inheritable(True)
-Multiprocess(config, sockets=[listener]).run()
-"""
-"""Workers on a listener created with proto IPPROTO_TCP: uvicorn 0.54's own (`--workers N`) has
-proto 0, so asyncio leaves Nagle on for accepted sockets and each keep-alive response after the
-first waits ~40 ms for the client's delayed ACK (Kludex/uvicorn issue 3149, open)."""
+SigningKey = ECKey | RSAKey
+
+
+def _signing_key(algorithm: str) -> SigningKey:
+    """A fresh key of the test EHR for `algorithm` (CDS Hooks 2.0 recommends ES384 and RS384)."""
+    parameters: KeyParameters = {"kid": "bench-1", "alg": algorithm}
+    if algorithm.startswith("ES"):
+        curve = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}[algorithm]
+        return ECKey.generate_key(curve, parameters=parameters)
+    return RSAKey.generate_key(2048, parameters=parameters)
 
 
 def _server(
-    data_dir: Path, port: int, key: ECKey, pseudonym_key: str, workers: int, tcp_listener: bool
+    data_dir: Path, port: int, key: SigningKey, pseudonym_key: str, workers: int
 ) -> subprocess.Popen[bytes]:
+    """`integrome serve`, as a deployment runs it (its multi-worker listener sets TCP_NODELAY)."""
     env = {
         **os.environ,
         "INTEGROME_DATA_DIR": str(data_dir),
@@ -112,31 +108,22 @@ def _server(
         "INTEGROME_LOG_LEVEL": "WARNING",
         "INTEGROME_CDS_BASE_URL": f"http://127.0.0.1:{port}",
         "INTEGROME_CDS_CLIENTS": json.dumps(
-            [{"issuer": ISSUER, "jwks": {"keys": [key.as_dict(private=False)]}, "algorithms": ["ES384"]}]
+            [{"issuer": ISSUER, "jwks": {"keys": [key.as_dict(private=False)]}, "algorithms": [key.alg]}]
         ),
     }
-    if tcp_listener:
-        launcher = [sys.executable, "-c", _TCP_LISTENER, str(port), str(workers)]
-        return subprocess.Popen(launcher, env=env, cwd=data_dir)
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "integrome.api.app:create_app_from_env",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--timeout-keep-alive",
-        "60",
-        "--workers",
-        str(workers),
-    ]
+    command = [str(Path(sys.executable).with_name("integrome")), "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
     return subprocess.Popen(command, env=env, cwd=data_dir)
+
+
+def _audit_commits(data_dir: Path) -> tuple[int, int]:
+    """Audit rows of CDS reads and the group commits that wrote them (a batch's rows share their
+    `at`), to show how many calls one commit carries."""
+    with sqlite3.connect(data_dir / "integrome.db") as connection:
+        rows, commits = connection.execute(
+            "SELECT count(*), count(DISTINCT at) FROM audit_log WHERE role = 'cds-client'"
+        ).fetchone()
+    return int(rows), int(commits)
 
 
 def _wait(url: str, timeout: float = 60.0) -> None:
@@ -151,7 +138,7 @@ def _wait(url: str, timeout: float = 60.0) -> None:
     raise SystemExit("the server did not come up")
 
 
-def _token(key: ECKey, audience: str) -> str:
+def _token(key: SigningKey, audience: str) -> str:
     now = int(time.time())
     claims = {
         "iss": ISSUER,
@@ -161,7 +148,9 @@ def _token(key: ECKey, audience: str) -> str:
         "exp": now + 300,
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode({"alg": "ES384", "typ": "JWT", "kid": "bench-1"}, claims, key, algorithms=["ES384"])
+    algorithm = str(key.alg)
+    header = {"alg": algorithm, "typ": "JWT", "kid": "bench-1"}
+    return jwt.encode(header, claims, key, algorithms=[algorithm])
 
 
 def _draft(drug: str, rxnorm: str | None, order_id: str) -> dict[str, Any]:
@@ -309,7 +298,7 @@ def _run_httpx(url: str, calls: list[Call], concurrency: int) -> tuple[list[floa
     return asyncio.run(go())
 
 
-def _hook_calls(key: ECKey, url: str, hook: str, count: int) -> list[Call]:
+def _hook_calls(key: SigningKey, url: str, hook: str, count: int) -> list[Call]:
     path = f"/cds-services/integrome-{hook}"
     return [Call(path, json.dumps(_body(hook)).encode(), _token(key, f"{url}{path}")) for _ in range(count)]
 
@@ -349,7 +338,7 @@ def _timed(pid: int, url: str, calls: list[Call], concurrency: int, client: str)
 
 
 def _measure(
-    pid: int, key: ECKey, url: str, requests: int, concurrency: int, client: str
+    pid: int, key: SigningKey, url: str, requests: int, concurrency: int, client: str
 ) -> dict[str, dict[str, float]]:
     health = [Call("/health")] * requests
     results = {"GET /health (baseline)": _timed(pid, url, health, concurrency, client)}
@@ -364,12 +353,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--serial", type=int, default=500, help="requests of the one-at-a-time pass")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
-        "--tcp-listener",
-        action="store_true",
-        help="with --workers > 1: bind the listener with proto IPPROTO_TCP so workers get TCP_NODELAY "
-        "(works around uvicorn issue 3149, which `uvicorn --workers` and `integrome serve` still have)",
+        "--workers", type=int, default=2, help="server processes (`integrome serve --workers`; one per core)"
     )
     parser.add_argument(
         "--client",
@@ -378,15 +363,21 @@ def main() -> None:
         help="load generator: raw asyncio HTTP/1.1 (cheap) or httpx.AsyncClient (costs more CPU than "
         "the server's /health, so on 2 shared cores it sets the pace)",
     )
+    parser.add_argument(
+        "--algorithm",
+        choices=("ES384", "RS384", "ES256", "RS256"),
+        default="ES384",
+        help="the EHR's JWT algorithm (ES384 verification costs about 0.3 ms of CPU, RS384 0.04 ms)",
+    )
     args = parser.parse_args()
-    key = ECKey.generate_key("P-384", parameters={"kid": "bench-1", "alg": "ES384"})
+    key = _signing_key(args.algorithm)
     pseudonym_key = secrets.token_urlsafe(48)
     with tempfile.TemporaryDirectory(prefix="integrome-cds-bench-") as folder:
         data_dir = Path(folder)
         analysis_id = _store_demo(data_dir, pseudonym_key)
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
-        server = _server(data_dir, port, key, pseudonym_key, args.workers, args.tcp_listener)
+        server = _server(data_dir, port, key, pseudonym_key, args.workers)
         try:
             _wait(url)
             warm = 50 * args.workers
@@ -400,15 +391,17 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+        reads, commits = _audit_commits(data_dir)
     machine = platform.processor() or platform.machine()
     print(
         f"machine: {machine}, {os.cpu_count()} cores (shared by client and server), "
         f"Python {platform.python_version()}"
     )
     print(
-        f"stored analysis {analysis_id} (demo patient); {args.workers} uvicorn worker(s) on 127.0.0.1; "
-        f"client {args.client}{'; listener with IPPROTO_TCP' if args.tcp_listener else ''}"
+        f"stored analysis {analysis_id} (demo patient); `integrome serve --workers {args.workers}` on "
+        f"127.0.0.1; EHR JWTs {args.algorithm}; client {args.client}"
     )
+    print(f"audited CDS reads: {reads} in {commits} group commits ({reads / max(commits, 1):.1f} per commit)")
     _table(f"one request at a time ({args.serial} per row): service time", serial)
     _table(f"{args.concurrency} in flight ({args.requests} per row)", loaded)
     worst = max(row["p95"] for name, row in loaded.items() if name.startswith("POST"))

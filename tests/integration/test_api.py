@@ -281,6 +281,8 @@ tests:
 
 def test_lab_publishes_a_catalog_and_the_kb_version_changes(tmp_path: Path) -> None:
     with running_api(tmp_path, kb_path=tmp_path / "kb") as api:
+        with api.app.state.repository.transaction() as tx:
+            tx.link_lab("lab", "example-api-lab")  # a lab user publishes only for linked laboratories
         before = api.client.get("/api/v1/kb", headers=api.auth("lab")).json()["version"]
         response = api.client.put(
             "/api/v1/catalog/example-api-lab",

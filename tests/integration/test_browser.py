@@ -281,6 +281,8 @@ def test_kb_browser_filters_records_and_links_citations(clinician_page: Page, se
 
 
 def test_lab_user_publishes_a_catalog_then_edits_its_test(browser: Browser, server: LiveServer) -> None:
+    with server.app.state.repository.transaction() as tx:
+        tx.link_lab("lab", "city-molecular-lab")  # a lab user publishes only for linked laboratories
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     sign_in(page, server, "lab")

@@ -19,8 +19,10 @@ from integrome.batch import spark_unavailable
 from integrome.cli.main import main
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
-BROKEN = "38-truncated-vcf"
-"""Sorts last, so its pseudonym is P0038."""
+BROKEN = "99-truncated-vcf"
+"""Sorts after every example patient, so its pseudonym is the last one."""
+EXAMPLES = sum(1 for case in CASES.iterdir() if case.is_dir())
+LAST = f"P{EXAMPLES + 1:04d}"
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def _cohort_command(cohort: Path, out: Path, *extra: str) -> Run:
 
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 37 example patients (linked, not copied), README.md beside them, and a patient whose
+    """The example patients (linked, not copied), README.md beside them, and a patient whose
     VCF ends in the middle of its last record."""
     root = tmp_path_factory.mktemp("cohort")
     for case in sorted(CASES.iterdir()):
@@ -87,17 +89,20 @@ def test_every_patient_gets_its_analysis_and_the_broken_one_an_error_file(
 
 def test_a_patient_input_error_does_not_fail_the_command(local_run: Run) -> None:
     assert local_run.code == 0
-    assert "Cohort of 38 patients: 37 analyzed, 1 with input errors, 0 crashed" in local_run.stdout
-    assert f"error P0038 {BROKEN}: {local_run.out / 'patients' / BROKEN / 'ERROR.txt'}" in local_run.stdout
+    assert (
+        f"Cohort of {EXAMPLES + 1} patients: {EXAMPLES} analyzed, 1 with input errors, 0 crashed"
+        in local_run.stdout
+    )
+    assert f"error {LAST} {BROKEN}: {local_run.out / 'patients' / BROKEN / 'ERROR.txt'}" in local_run.stdout
 
 
 def test_summary_has_one_row_per_patient_in_pseudonym_order(summary: pl.DataFrame, local_run: Run) -> None:
-    assert summary["pseudonym"].to_list() == [f"P{n:04d}" for n in range(1, 39)]
-    assert summary["status"].value_counts(sort=True).rows() == [("ok", 37), ("error", 1)]
+    assert summary["pseudonym"].to_list() == [f"P{n:04d}" for n in range(1, EXAMPLES + 2)]
+    assert summary["status"].value_counts(sort=True).rows() == [("ok", EXAMPLES), ("error", 1)]
     linkage = pl.read_csv(local_run.out / "linkage.tsv", separator="\t")
     assert linkage["pseudonym"].to_list() == summary["pseudonym"].to_list()
     assert linkage.filter(pl.col("patient") == BROKEN).row(0) == (
-        "P0038",
+        LAST,
         BROKEN,
         "error",
         f"patients/{BROKEN}",
@@ -105,7 +110,7 @@ def test_summary_has_one_row_per_patient_in_pseudonym_order(summary: pl.DataFram
 
 
 def test_broken_patient_row_has_the_error_class_and_no_counts(summary: pl.DataFrame) -> None:
-    row = _row(summary, "P0038")
+    row = _row(summary, LAST)
     assert (row["status"], row["error_type"]) == ("error", "InputError")
     assert row["n_findings"] is None
     assert row["n_therapy"] is None
@@ -164,7 +169,7 @@ def test_summary_tsv_holds_the_parquet_rows(local_run: Run, summary: pl.DataFram
     first = tsv.row(0, named=True)
     assert first["tier1_therapies"] == ";".join(_row(summary, "P0001")["tier1_therapies"])
     assert first["error_type"] is None
-    broken = tsv.filter(pl.col("pseudonym") == "P0038").row(0, named=True)
+    broken = tsv.filter(pl.col("pseudonym") == LAST).row(0, named=True)
     assert (broken["n_findings"], broken["oncotree"], broken["tier1_therapies"]) == (None, None, None)
 
 

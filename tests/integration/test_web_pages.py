@@ -277,6 +277,8 @@ def test_lab_page_explains_when_the_server_cannot_publish(api: Api) -> None:
 
 def test_lab_form_error_names_the_field_and_keeps_what_was_typed(tmp_path: Path) -> None:
     with running_api(tmp_path, kb_path=tmp_path / "kb") as api:
+        with api.app.state.repository.transaction() as tx:
+            tx.link_lab("lab", "city-lab")  # a lab user publishes only for linked laboratories
         client = _signed_in(api, "lab")
         token = _csrf(client, "/web/lab/new")
         form = {

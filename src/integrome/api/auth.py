@@ -3,12 +3,16 @@
 
 Roles (issue 7): clinician (patients they created or are assigned to), lab (catalog only),
 researcher (de-identified cohort views only), admin (everything). A local token is re-checked
-against the users table on every request, so a deactivated user or changed role takes effect
-at once rather than when the token expires.
+against the database on every request, in one statement (`Transaction.token_subject`): a
+deactivated user, a changed role, a signed-out token (its `jti` in `revoked_tokens`) and a token
+issued before the user's cut-off (`users.tokens_valid_after`: an admin's "revoke all", a
+deactivation) are refused at once, in every server process sharing the database. There is no
+in-process cache, so the bound on how late a revocation takes effect is the next request.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import uuid
@@ -19,7 +23,15 @@ from typing import TYPE_CHECKING, Any, cast
 
 from joserfc.jwk import OctKey
 
-from integrome.api.jwt import IssuerKeys, JwksSource, TokenError, issue_jwt, unverified_issuer, verify_jwt
+from integrome.api.jwt import (
+    LEEWAY,
+    IssuerKeys,
+    JwksSource,
+    TokenError,
+    issue_jwt,
+    unverified_issuer,
+    verify_jwt,
+)
 from integrome.errors import ConfigError, NotFoundError
 from integrome.settings import ExternalIssuer, Settings
 from integrome.storage.base import ROLES, ConflictError, Repository, Role, UserRecord
@@ -32,6 +44,7 @@ __all__ = [
     "IssuedToken",
     "Principal",
     "hash_password",
+    "issued_before",
     "load_signing_key",
     "verify_password",
 ]
@@ -107,6 +120,26 @@ def _read_secret(path: Path) -> bytes:
     return secret
 
 
+def issued_before(issued_at: int, cut_off: datetime) -> bool:
+    """True when a token with `iat` = `issued_at` may predate `cut_off`. `iat` has whole seconds, so
+    a token from the cut-off's own second counts as earlier: a token issued just before a
+    revocation is never let through (one issued in the same second just after it is refused too;
+    its user signs in again)."""
+    return issued_at <= math.floor(cut_off.timestamp())
+
+
+def _local_claims(claims: dict[str, Any]) -> tuple[str, str, int]:
+    """`sub`, `jti` and `iat` of a verified local token (`Authenticator.issue` always sets them)."""
+    name, jti, issued = claims.get("sub"), claims.get("jti"), claims.get("iat")
+    if not isinstance(name, str):
+        raise TokenError("the token has no subject")
+    if not isinstance(jti, str) or not 0 < len(jti) <= 64:
+        raise TokenError("the token has no usable `jti`")
+    if not isinstance(issued, int | float):
+        raise TokenError("the token has no `iat`")
+    return name, jti, int(issued)
+
+
 @dataclass(frozen=True)
 class Principal:
     """The authenticated caller."""
@@ -163,10 +196,7 @@ class Authenticator:
         """The caller behind `token`; `TokenError` (→ 401) when it cannot be trusted."""
         issuer = unverified_issuer(token)
         if issuer == self.issuer:
-            claims = verify_jwt(
-                token, issuers={self.issuer: self._key}, audience=self.audience, algorithms=["HS256"]
-            )
-            return self._local(claims)
+            return self._local(self._verified_local(token))
         external = self._external.get(issuer or "")
         if external is None or issuer is None:
             raise TokenError("the token's issuer is not trusted")
@@ -178,22 +208,54 @@ class Authenticator:
         )
         return self._federated(issuer, external, claims)
 
-    def _local(self, claims: dict[str, Any]) -> Principal:
-        name = claims.get("sub")
-        if not isinstance(name, str):
-            raise TokenError("the token has no subject")
+    def revoke(self, token: str, now: datetime | None = None) -> Principal:
+        """Sign out: refuse this locally issued token from now until it expires (plus the clock
+        leeway `verify_jwt` grants), in every server process. Revoking it again succeeds, so a
+        repeated sign-out is harmless; a token that fails its signature, audience or expiry check
+        is `TokenError`. Returns the token's user, for the audit log."""
+        if unverified_issuer(token) != self.issuer:
+            raise TokenError("only tokens this server issued are revoked here")
+        claims = self._verified_local(token)
+        name, jti, _issued = _local_claims(claims)
+        expires = claims.get("exp")
+        if not isinstance(expires, int | float):
+            raise TokenError("the token has no expiry")
+        at = now or datetime.now(UTC)
         with self.repository.transaction() as tx:
             try:
                 user = tx.get_user(name)
             except NotFoundError as exc:
                 raise TokenError("the token's user no longer exists") from exc
+            until = datetime.fromtimestamp(expires, UTC) + timedelta(seconds=LEEWAY)
+            tx.revoke_token(jti, user.id, until)
+            tx.purge_revoked_tokens(at)
+        return Principal(name=user.name, role=user.role, user_id=user.id, issuer=self.issuer)
+
+    def _verified_local(self, token: str) -> dict[str, Any]:
+        return verify_jwt(
+            token, issuers={self.issuer: self._key}, audience=self.audience, algorithms=["HS256"]
+        )
+
+    def _local(self, claims: dict[str, Any]) -> Principal:
+        name, jti, issued = _local_claims(claims)
+        with self.repository.transaction() as tx:
+            subject = tx.token_subject(name, jti)
+        if subject is None:
+            raise TokenError("the token's user no longer exists")
+        user = subject.user
         if not user.active:
             raise TokenError("the token's user is deactivated")
+        if subject.revoked:
+            raise TokenError("the token was revoked (signed out)")
+        if subject.tokens_valid_after is not None and issued_before(issued, subject.tokens_valid_after):
+            raise TokenError("the token was revoked: it was issued before the user's tokens were revoked")
         return Principal(name=user.name, role=user.role, user_id=user.id, issuer=self.issuer)
 
     def _federated(self, issuer: str, external: ExternalIssuer, claims: dict[str, Any]) -> Principal:
         """An external user gets a password-less local row on first sight (its id anchors
-        'patients this clinician created'); the role always comes from the current token."""
+        'patients this clinician created'); the role always comes from the current token. Sign-out
+        of such a token happens at its issuer, but deactivation and "revoke all" (the user's
+        cut-off against the token's `iat`) apply here too."""
         subject = claims.get("sub")
         role = claims.get(external.role_claim)
         if not isinstance(subject, str) or not subject:
@@ -201,15 +263,23 @@ class Authenticator:
         if role not in ROLES:
             raise TokenError(f"the token's {external.role_claim!r} claim names no integrome role")
         name = f"{issuer}#{subject}"
-        try:
+        with self.repository.transaction() as tx:
+            found = tx.token_subject(name, "")
+        if found is None:
+            try:
+                with self.repository.transaction() as tx:
+                    tx.add_user(name, cast(Role, role), None)
+            except ConflictError:
+                pass  # another request added the row first
             with self.repository.transaction() as tx:
-                try:
-                    user = tx.get_user(name)
-                except NotFoundError:
-                    user = tx.add_user(name, cast(Role, role), None)
-        except ConflictError:
-            with self.repository.transaction() as tx:
-                user = tx.get_user(name)
+                found = tx.token_subject(name, "")
+        if found is None:
+            raise TokenError("the token's user no longer exists")
+        user = found.user
         if not user.active:
             raise TokenError("the token's user is deactivated")
+        if found.tokens_valid_after is not None:
+            issued = claims.get("iat")
+            if not isinstance(issued, int | float) or issued_before(int(issued), found.tokens_valid_after):
+                raise TokenError("the token was revoked: it was issued before the user's tokens were revoked")
         return Principal(name=name, role=cast(Role, role), user_id=user.id, issuer=issuer)

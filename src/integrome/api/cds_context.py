@@ -18,14 +18,15 @@ no stored analysis the EHR data is analyzed on its own. With neither, the servic
 patient's results and answers 412 Precondition Failed, as the spec requires.
 
 Parsed analyses, read EHR data and the per-patient card inputs are cached (bounded LRU) under
-the analysis id, and patient pseudonyms under their keyed hash (a key never changes patient). A
-repeated call for a stored analysis costs one unit of work, group-committed with those of
-concurrent calls: the token's `jti` claim, an index-only query for the patient's newest analysis
-id (a newer analysis gives a new id, so nothing stale is served) and the audit row; no parsing.
+the analysis id. A repeated call for a stored analysis costs one unit of work, group-committed
+with those of concurrent calls by `CdsWriter`: the token's `jti` claim, index-only queries for
+the patient's newest analysis id (a newer analysis gives a new id, so nothing stale is served)
+and the audit row; no parsing, and no thread hop but the writer's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -33,22 +34,23 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.concurrency import run_in_threadpool
 
 from integrome.api.cds_security import REPLAYED, CdsCaller, CdsTokenVerifier
 from integrome.api.jwt import TokenError
 from integrome.api.service import patient_source_key
 from integrome.deliver.cds_hooks import PREFETCH, CdsPatient, cds_patient
-from integrome.errors import InputError
+from integrome.errors import InputError, StorageError
 from integrome.model import Analysis, Medication, Patient, PatientProfile
 from integrome.settings import CdsClient, Settings
-from integrome.storage.base import AuditEvent, Repository, Transaction
+from integrome.storage.base import AuditEvent, Repository, TokenId, Transaction
 
 if TYPE_CHECKING:
     import httpx
@@ -56,11 +58,14 @@ if TYPE_CHECKING:
     from integrome.knowledge import KnowledgeBase
 
 __all__ = [
+    "CdsRead",
     "CdsRuntime",
+    "CdsWriter",
     "FhirAuthorization",
     "HookRequest",
     "PatientData",
     "PreconditionFailed",
+    "ReadOutcome",
     "TokenUse",
 ]
 
@@ -144,100 +149,177 @@ class _Lru(Generic[K, V]):
             return value
 
 
-@dataclass
-class _Waiter:
-    operation: Callable[[Transaction], Any]
-    done: threading.Event = field(default_factory=threading.Event)
-    lead: bool = False
-    finished: bool = False
-    result: Any = None
-    error: BaseException | None = None
+@dataclass(frozen=True)
+class CdsRead:
+    """One CDS service call's unit of work: claim its token id and, unless `keys` is empty, find
+    the patient's newest stored analysis (keyed hashes tried in order) and audit the read."""
+
+    token: TokenId
+    keys: tuple[str, ...] = ()
+    actor: str = ""
+    action: str = ""
+    client_ip: str | None = None
 
 
-class _GroupCommit:
-    """Group commit of small writes (audit rows, `jti` claims): a call returns only once its write
-    is committed (no read goes unaudited, no token is accepted twice), and the writes of calls
-    arriving meanwhile share one transaction.
+@dataclass(frozen=True)
+class ReadOutcome:
+    fresh: bool
+    """False: the token id was already used (a replay); nothing was looked up or audited."""
+    analysis_id: str | None = None
 
-    SQLite serializes commits, so one commit per call caps a server; with group commit the cap
-    grows with the batch. The caller whose write opens an idle writer commits the batch; on
-    finishing, it hands the writer to the first caller still waiting, whose write is in the next
-    batch. A write that fails fails its whole batch (each write is a single statement that
-    reports a conflict as a value, so only a database fault does that).
-    """
 
-    def __init__(self, repository: Repository) -> None:
+def _units(
+    tx: Transaction, reads: Sequence[CdsRead], now: datetime, patients: _Lru[str, str]
+) -> list[ReadOutcome]:
+    """The batch's reads: token claims, then per read its patient's newest analysis and, when one
+    is found, the audit row (a read of a patient without analysis reads nothing). `patients`
+    caches keyed hash → patient id (a key never changes patient); the newest analysis is asked
+    anew, once per patient and batch."""
+    fresh = tx.claim_jtis([read.token for read in reads], now=now)
+    newest: dict[str, str | None] = {}
+    unknown: set[str] = set()
+    outcomes: list[ReadOutcome] = []
+    events: list[AuditEvent] = []
+    for read, ok in zip(reads, fresh, strict=True):
+        found: tuple[str, str] | None = None
+        for key in read.keys if ok else ():
+            patient = patients.get(key)
+            if patient is None:
+                record = tx.find_patient(key) if key not in unknown else None
+                if record is None:
+                    unknown.add(key)
+                    continue
+                patient = patients.put(key, record.id)
+            if patient not in newest:
+                newest[patient] = tx.latest_analysis_id(patient)
+            analysis = newest[patient]
+            if analysis is not None:
+                found = (patient, analysis)
+                break
+        if found is not None:
+            events.append(
+                AuditEvent(
+                    actor=read.actor,
+                    role="cds-client",
+                    action=read.action,
+                    outcome="success",
+                    patient_id=found[0],
+                    analysis_id=found[1],
+                    client_ip=read.client_ip,
+                )
+            )
+        outcomes.append(ReadOutcome(fresh=ok, analysis_id=found[1] if found else None))
+    tx.append_audits(events)
+    return outcomes
+
+
+class CdsWriter:
+    """Group commit of CDS Hooks calls: one writer thread per process commits every call waiting
+    as one batch, and a call returns only once its batch is committed (no read goes unaudited, no
+    token serves twice).
+
+    Why: each call must durably claim its `jti` and audit its read before answering. SQLite
+    serializes commits and a commit per call (plus a thread hop per call) capped the service well
+    below what its CPU allows; a batch costs a handful of statements and one commit however many
+    calls it carries, and the event loop only awaits a future. A failing batch fails its calls;
+    the writer goes on with the next. Expired token ids are purged about once a minute, inside a
+    batch."""
+
+    def __init__(
+        self,
+        repository: Repository,
+        *,
+        purge_interval: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.repository = repository
-        self._lock = threading.Lock()
-        self._pending: list[_Waiter] = []
-        self._writing = False
+        self._purge_interval = purge_interval
+        self._clock = clock
+        self._last_purge = float("-inf")
+        self._ready = threading.Condition()
+        self._pending: list[tuple[CdsRead, asyncio.Future[ReadOutcome]]] = []
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._patients: _Lru[str, str] = _Lru(4096)
+        self._turns: dict[asyncio.AbstractEventLoop, list[tuple[CdsRead, asyncio.Future[ReadOutcome]]]] = {}
 
-    def run(self, operation: Callable[[Transaction], V]) -> V:
-        """`operation(tx)` committed, and its result."""
-        waiter = _Waiter(operation)
-        with self._lock:
-            self._pending.append(waiter)
-            if not self._writing:
-                self._writing = waiter.lead = True
-        while not waiter.finished:
-            if not waiter.lead:
-                waiter.done.wait()
-                waiter.done.clear()
-            if waiter.lead and not waiter.finished:
-                self._commit_batch()
-        if waiter.error is not None:
-            raise waiter.error
-        result: V = waiter.result
-        return result
+    async def submit(self, read: CdsRead) -> ReadOutcome:
+        """The read committed, and its outcome. Reads submitted during one turn of the event loop
+        reach the writer together (`_hand_over` runs after the turn), so the writer is woken once
+        per turn rather than once per call."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[ReadOutcome] = loop.create_future()
+        turn = self._turns.get(loop)
+        if turn is None:
+            turn = self._turns[loop] = []
+            loop.call_soon(self._hand_over, loop)
+        turn.append((read, future))
+        return await future
 
-    def _commit_batch(self) -> None:
-        with self._lock:
-            batch, self._pending = self._pending, []
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        turn = self._turns.pop(loop)
+        with self._ready:
+            if self._closed:
+                _settle([(future, StorageError("the CDS Hooks writer is closed")) for _, future in turn])
+                return
+            self._pending.extend(turn)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="integrome-cds-writer", daemon=True)
+                self._thread.start()
+            self._ready.notify()
+
+    def close(self) -> None:
+        """Commit what is queued, then stop the thread."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._pending and not self._closed:
+                    self._ready.wait()
+                if not self._pending:
+                    return
+                batch, self._pending = self._pending, []
+            self._commit(batch)
+
+    def _commit(self, batch: list[tuple[CdsRead, asyncio.Future[ReadOutcome]]]) -> None:
+        now = self._clock()
+        at = datetime.fromtimestamp(now, UTC)
+        outcomes: list[ReadOutcome] | None = None
         error: BaseException | None = None
         try:
-            with self.repository.transaction() as tx:
-                for waiter in batch:
-                    waiter.result = waiter.operation(tx)
+            with self.repository.transaction(queued=True) as tx:
+                if now - self._last_purge >= self._purge_interval:
+                    tx.purge_jti(at)
+                outcomes = _units(tx, [read for read, _ in batch], at, self._patients)
+            if now - self._last_purge >= self._purge_interval:
+                self._last_purge = now
         except Exception as exc:
             error = exc
-        finally:
-            with self._lock:
-                for waiter in batch:
-                    waiter.error = error
-                    waiter.lead = False
-                    waiter.finished = True
-                    waiter.done.set()
-                if self._pending:
-                    successor = self._pending[0]
-                    successor.lead = True
-                    successor.done.set()
-                else:
-                    self._writing = False
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[ReadOutcome], Any]]] = {}
+        for index, (_, future) in enumerate(batch):
+            result = error if outcomes is None else outcomes[index]
+            by_loop.setdefault(future.get_loop(), []).append((future, result))
+        for loop, settled in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, settled)
+            except RuntimeError:
+                continue  # that event loop has closed: nobody awaits these calls any more
 
 
-class _DatabaseReplay:
-    """`jti` replay protection in the database (`Transaction.claim_jti`), so it holds across all
-    server processes sharing it; expired ids are purged about once a minute."""
-
-    def __init__(self, writer: _GroupCommit, purge_interval: float = 60.0) -> None:
-        self._writer = writer
-        self._purge_interval = purge_interval
-        self._last_purge = float("-inf")
-        self._lock = threading.Lock()
-
-    def claim(self, issuer: str, jti: str, *, until: float, now: float) -> bool:
-        return self._writer.run(lambda tx: self.claim_in(tx, issuer, jti, until=until, now=now))
-
-    def claim_in(self, tx: Transaction, issuer: str, jti: str, *, until: float, now: float) -> bool:
-        """The claim as part of a caller's unit of work (the purge rides along when due)."""
-        at = datetime.fromtimestamp(now, UTC)
-        with self._lock:
-            purge = now - self._last_purge >= self._purge_interval
-            if purge:
-                self._last_purge = now
-        if purge:
-            tx.purge_jti(at)
-        return tx.claim_jti(issuer, jti, expires_at=datetime.fromtimestamp(until, UTC), now=at)
+def _settle(settled: list[tuple[asyncio.Future[ReadOutcome], Any]]) -> None:
+    for future, result in settled:
+        if future.done():
+            continue  # the call was cancelled (client gone); its read is committed all the same
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
 
 
 @dataclass(frozen=True)
@@ -248,6 +330,25 @@ class _Record:
     patient_id: str | None
     """The record's own patient id (first identifier, else resource id), when a Patient came."""
     digest: str
+
+
+@dataclass(frozen=True)
+class _EhrData:
+    """What the EHR sent or let us read for this call."""
+
+    record: _Record
+    genomics: bool
+    """The genomics key was answered (prefetch or FHIR server), even if with no data."""
+    medications: list[Medication] | None
+    """The current medication list when the medications key was answered, else None."""
+    medications_key: str
+
+
+_NO_EHR_DATA = _EhrData(_Record(profile=None, patient_id=None, digest="-"), False, None, "-")
+
+
+def _token_id(caller: CdsCaller) -> TokenId:
+    return TokenId(caller.issuer, caller.jti, datetime.fromtimestamp(caller.until, UTC))
 
 
 @dataclass
@@ -294,16 +395,14 @@ class CdsRuntime:
         self.settings = settings
         self.repository = repository
         self.pseudonym_key = pseudonym_key
-        self._writer = _GroupCommit(repository)
-        self._replay = _DatabaseReplay(self._writer)
-        self.verifier = CdsTokenVerifier(settings.cds_clients, replay=self._replay)
+        self._writer = CdsWriter(repository)
+        self.verifier = CdsTokenVerifier(settings.cds_clients)
         self._clock = clock
         self._kb: KnowledgeBase | None = None
         self._kb_lock = threading.Lock()
         self._analyses: _Lru[str, Analysis] = _Lru(64)
         self._records: _Lru[str, _Record] = _Lru(256)
         self._patients: _Lru[tuple[str, str, str], CdsPatient] = _Lru(1024)
-        self._patient_ids: _Lru[str, str] = _Lru(4096)
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -318,38 +417,59 @@ class CdsRuntime:
 
     # -- gathering --------------------------------------------------------------------------
 
-    def claim(self, use: TokenUse) -> None:
+    def close(self) -> None:
+        """Commit what the writer holds and stop it (app shutdown)."""
+        self._writer.close()
+
+    async def claim(self, use: TokenUse) -> None:
         """Record the call's `jti` (once); `TokenError` when it was already used."""
         if use.claimed:
             return
         use.claimed = True
-        if not self._writer.run(lambda tx: self._claim(tx, use.caller)):
+        if not (await self._writer.submit(CdsRead(_token_id(use.caller)))).fresh:
             raise TokenError(REPLAYED)
 
-    def _claim(self, tx: Transaction, caller: CdsCaller) -> bool:
-        return self._replay.claim_in(tx, caller.issuer, caller.jti, until=caller.until, now=time.time())
+    async def patient_data(
+        self, request: HookRequest, use: TokenUse, *, client_ip: str | None
+    ) -> PatientData:
+        """Everything the cards need for this call (see the module docstring for the order).
 
-    def patient_data(self, request: HookRequest, use: TokenUse, *, client_ip: str | None) -> PatientData:
-        """Everything the cards need for this call (see the module docstring for the order)."""
-        caller = use.caller
+        A call that brings no EHR data runs on the event loop but for its group commit; reading
+        the EHR's data (prefetch, FHIR server) and building a patient not yet cached run in the
+        thread pool."""
         context_id = request.patient_id()
-        provided = self._provided(request, self.verifier.client(caller.issuer))
-        record = self._record(provided)
-        stored = self._stored(record, context_id, request, use, client_ip)
-        if stored is None and "genomics" not in provided:
+        if request.prefetch or request.fhirAuthorization is not None:
+            client = self.verifier.client(use.caller.issuer)
+            ehr = await run_in_threadpool(self._ehr, request, client)
+        else:
+            ehr = _NO_EHR_DATA
+        stored = await self._stored(ehr.record, context_id, request, use, client_ip)
+        if stored is None and not ehr.genomics:
             raise PreconditionFailed(
                 "no integrome analysis is stored for this patient and the request neither prefetched "
                 "the genomics key nor allowed this service to read the FHIR server"
             )
+        key = (stored or "-", ehr.record.digest, ehr.medications_key)
+        patient = self._patients.get(key)
+        if patient is None:
+            built = await run_in_threadpool(self._build, stored, ehr.record, context_id, ehr.medications)
+            patient = self._patients.put(key, built)
+        return PatientData(patient=patient, patient_reference=f"Patient/{context_id}")
+
+    def _ehr(self, request: HookRequest, client: CdsClient) -> _EhrData:
+        provided = self._provided(request, client)
+        record = self._record(provided)
         medications: list[Medication] | None = None
         if "medications" in provided:
             medications = list(record.profile.patient.medications) if record.profile is not None else []
-        meds_key = _canonical([m.model_dump() for m in medications]) if medications is not None else "-"
-        key = (stored or "-", record.digest, meds_key)
-        patient = self._patients.get(key)
-        if patient is None:
-            patient = self._patients.put(key, self._build(stored, record, context_id, medications))
-        return PatientData(patient=patient, patient_reference=f"Patient/{context_id}")
+        return _EhrData(
+            record=record,
+            genomics="genomics" in provided,
+            medications=medications,
+            medications_key=_canonical([m.model_dump() for m in medications])
+            if medications is not None
+            else "-",
+        )
 
     def _build(
         self,
@@ -444,7 +564,7 @@ class CdsRuntime:
             digest, _Record(profile=merge_results([result]), patient_id=result.patient.id, digest=digest)
         )
 
-    def _stored(
+    async def _stored(
         self,
         record: _Record,
         context_id: str,
@@ -458,42 +578,21 @@ class CdsRuntime:
         Tried in order: the record's patient id, the context's, `Patient/<context id>`."""
         ids = [i for i in (record.patient_id, context_id) if i]
         ids.append(f"Patient/{context_id}")
-        keys = [patient_source_key(self.pseudonym_key, i) for i in dict.fromkeys(ids)]
         caller = use.caller
         user = request.context.get("userId")
         actor = f"{caller.issuer}#{user}" if isinstance(user, str) and user else caller.issuer
-
-        def work(tx: Transaction) -> tuple[bool, str | None]:
-            if not self._claim(tx, caller):
-                return False, None
-            for key in keys:
-                patient_id = self._patient_ids.get(key)
-                if patient_id is None:
-                    patient = tx.find_patient(key)
-                    if patient is None:
-                        continue
-                    patient_id = self._patient_ids.put(key, patient.id)
-                analysis_id = tx.latest_analysis_id(patient_id)
-                if analysis_id is not None:
-                    tx.append_audit(
-                        AuditEvent(
-                            actor=actor[:200],
-                            role="cds-client",
-                            action=f"cds.{request.hook}",
-                            outcome="success",
-                            patient_id=patient_id,
-                            analysis_id=analysis_id,
-                            client_ip=client_ip,
-                        )
-                    )
-                    return True, analysis_id
-            return True, None
-
+        read = CdsRead(
+            token=_token_id(caller),
+            keys=tuple(patient_source_key(self.pseudonym_key, i) for i in dict.fromkeys(ids)),
+            actor=actor[:200],
+            action=f"cds.{request.hook}",
+            client_ip=client_ip,
+        )
         use.claimed = True
-        fresh, analysis_id = self._writer.run(work)
-        if not fresh:
+        outcome = await self._writer.submit(read)
+        if not outcome.fresh:
             raise TokenError(REPLAYED)
-        return analysis_id
+        return outcome.analysis_id
 
     # -- FHIR server ------------------------------------------------------------------------
 

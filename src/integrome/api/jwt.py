@@ -23,9 +23,20 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, OctKey, OKPKey, RSAKey
 
-__all__ = ["IssuerKeys", "JwksSource", "TokenError", "issue_jwt", "unverified_issuer", "verify_jwt"]
+__all__ = [
+    "LEEWAY",
+    "IssuerKeys",
+    "JwksSource",
+    "TokenError",
+    "issue_jwt",
+    "unverified_issuer",
+    "verify_jwt",
+]
 
 Key = OctKey | RSAKey | ECKey | OKPKey
+LEEWAY = 60
+"""Seconds of clock skew allowed on `exp`, `nbf` and `iat`: a token is still accepted this long
+after its `exp`, so a revocation must be kept at least as long."""
 
 
 class TokenError(Exception):
@@ -104,7 +115,7 @@ def verify_jwt(
     issuers: Mapping[str, IssuerKeys],
     audience: str | Collection[str] | None,
     algorithms: Collection[str],
-    leeway: int = 60,
+    leeway: int = LEEWAY,
     now: int | None = None,
 ) -> dict[str, Any]:
     """The verified claims of `token`, or `TokenError` saying which check failed.

@@ -6,6 +6,10 @@ A saved form becomes a whole catalog file (schema `integrome.catalog/1`) that go
 results and companion claims are checked there, once. Regulatory facts (FDA status, companion
 claims, citations) are not editable in the form: they need a citation and are published in a
 catalog file; the form keeps them as they were.
+
+Who may save is decided once too, by `routers.kb.authorize_publishing` before the write: a lab
+user only for the laboratories (provider ids) an admin linked them to, in the new catalog and in
+the one it replaces.
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ from integrome.cli.compare import compare
 from integrome.cli.demo import demo
 from integrome.cli.kb import kb_app
 from integrome.cli.pgx import pgx
-from integrome.cli.serve import serve, users_app
+from integrome.cli.serve import serve
+from integrome.cli.users import users_app
 from integrome.errors import IntegromeError
 
 __all__ = ["app", "main"]

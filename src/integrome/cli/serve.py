@@ -1,4 +1,4 @@
-"""`integrome serve` (REST API, CDS Hooks, web UI) and `integrome users` (local accounts).
+"""`integrome serve`: the REST API, CDS Hooks and the web UI (accounts: `cli/users.py`).
 
 The schema is migrated and the key files are created once here, before uvicorn starts its
 worker processes, so workers never race each other on either. Settings come from the
@@ -7,37 +7,14 @@ environment / `.env` (prefix INTEGROME_); `--database-url` is passed to the work
 
 from __future__ import annotations
 
-import os
-import re
 import socket
-import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from integrome.settings import Settings
+from integrome.cli.users import DATABASE_OPTION, server_settings
 
-__all__ = ["serve", "users_app"]
-
-users_app = typer.Typer(help="Local user accounts of the server (password sign-in).", no_args_is_help=True)
-
-_DATABASE_OPTION = typer.Option(
-    "--database-url",
-    help="SQLAlchemy URL (default: INTEGROME_DATABASE_URL, else SQLite in the user data folder).",
-    show_default=False,
-)
-
-
-_USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$")
-
-
-def _settings(database_url: str | None) -> Settings:
-    from integrome.settings import Settings
-
-    if database_url:
-        os.environ["INTEGROME_DATABASE_URL"] = database_url
-    return Settings()
+__all__ = ["serve", "tcp_listener"]
 
 
 def serve(
@@ -45,7 +22,7 @@ def serve(
         str, typer.Option(help="Address to listen on; 0.0.0.0 exposes the server to the network.")
     ] = ("127.0.0.1"),
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
-    database_url: Annotated[str | None, _DATABASE_OPTION] = None,
+    database_url: Annotated[str | None, DATABASE_OPTION] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes.")] = 1,
 ) -> None:
     """Serve the REST API (/api/v1, /docs), CDS Hooks and the web UI."""
@@ -59,7 +36,7 @@ def serve(
     from integrome.api.service import load_pseudonym_key
     from integrome.storage import upgrade
 
-    settings = _settings(database_url)
+    settings = server_settings(database_url)
     configure_logging(settings.log_level)
     url = settings.resolved_database_url()
     upgrade(url)
@@ -98,55 +75,3 @@ def tcp_listener(host: str, port: int) -> socket.socket:
     listener.bind((host, port))
     listener.set_inheritable(True)
     return listener
-
-
-@users_app.command("add")
-def add_user(
-    name: Annotated[str, typer.Argument(help="User name (letters, digits, . _ @ -).")],
-    role: Annotated[str, typer.Option(help="clinician, lab, researcher or admin.")] = "clinician",
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input (scripts).")
-    ] = False,
-    database_url: Annotated[str | None, _DATABASE_OPTION] = None,
-) -> None:
-    """Create a local user; the password is asked for twice unless --password-stdin is given."""
-    from integrome.api.auth import hash_password
-    from integrome.errors import ConfigError
-    from integrome.storage import ROLES, create_repository
-
-    if not _USER_NAME.match(name):
-        raise ConfigError(f"user name {name!r}: use letters, digits and . _ @ - (at most 200)")
-    if role not in ROLES:
-        raise ConfigError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 12:
-        raise ConfigError("the password must be at least 12 characters long")
-    settings = _settings(database_url)
-    repository = create_repository(settings.resolved_database_url())
-    try:
-        with repository.transaction() as tx:
-            tx.add_user(name, role, hash_password(password))
-    finally:
-        repository.close()
-    typer.echo(f"added {role} {name}")
-
-
-@users_app.command("list")
-def list_users(database_url: Annotated[str | None, _DATABASE_OPTION] = None) -> None:
-    """List users with their roles."""
-    from integrome.storage import create_repository
-
-    settings = _settings(database_url)
-    repository = create_repository(settings.resolved_database_url())
-    try:
-        with repository.transaction() as tx:
-            users = tx.list_users()
-    finally:
-        repository.close()
-    for user in users:
-        state = "" if user.active else " (inactive)"
-        kind = "external" if user.password_hash is None else "local"
-        typer.echo(f"{user.name}\t{user.role}\t{kind}{state}")

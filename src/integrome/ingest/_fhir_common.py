@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from integrome.model import Coding, Finding, GenotypeCall, LabObservation
+from integrome.model import Coding, Finding, GenotypeCall, LabObservation, SiteGenotype
 
 __all__ = [
     "LOINC",
@@ -73,6 +73,8 @@ class Collector:
     observations: list[LabObservation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     covered_genes: dict[str, None] = field(default_factory=dict)
+    site_calls: list[tuple[Located, SiteGenotype]] = field(default_factory=list)
+    """Germline genotypes stated by variant Observations, merged per position by `_fhir_sites`."""
     _count: int = 0
 
     def next_id(self) -> str:

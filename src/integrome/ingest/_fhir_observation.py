@@ -5,6 +5,8 @@ Genomic observations follow the HL7 Genomics Reporting IG (STU2 2022 and STU3): 
 81252-9 discrete variant, 48013-7 genomic reference sequence, 81254-5 allele start-end with
 92822-6 coordinate system, 69547-8/69551-0 ref/alt, 62374-4 assembly, 48002-0 genomic source
 class, 53034-5 allelic state, 81258-6 VAF); a genotype is 84413-4 and a haplotype 84414-2.
+A germline variant with an exact position and allelic state is also the patient's genotype at
+that position, for star-allele calling (`_fhir_sites`).
 Tumour biomarkers are read by `_fhir_biomarkers`. Free-text results go through the clinical-notes
 extractor. Everything else with a value is kept as a lab observation.
 """
@@ -31,6 +33,7 @@ from integrome.ingest._fhir_common import (
     value_polarity,
     value_quantity,
 )
+from integrome.ingest._fhir_sites import variant_site
 from integrome.model import (
     Build,
     CopyNumberFinding,
@@ -268,25 +271,27 @@ def _variant(located: Located, out: Collector) -> None:
         out.warn(located, "variant has no gene, HGVS or genomic coordinates; not read")
         return
     chrom, pos, ref, alt, build = coordinates or (None, None, None, None, build)
-    out.findings.append(
-        VariantFinding(
-            id=out.next_id(),
-            source="fhir",
-            origin=_origin(comps),
-            provenance=out.provenance(located),
-            gene=gene,
-            hgvs_c=hgvs_c,
-            hgvs_p=protein,
-            chrom=chrom,
-            pos=pos,
-            ref=ref,
-            alt=alt,
-            build=build,
-            zygosity=_zygosity(comps),
-            vaf=_vaf(comps, located, out),
-            consequence=_consequence(comps),
-        )
+    finding = VariantFinding(
+        id=out.next_id(),
+        source="fhir",
+        origin=_origin(comps),
+        provenance=out.provenance(located),
+        gene=gene,
+        hgvs_c=hgvs_c,
+        hgvs_p=protein,
+        chrom=chrom,
+        pos=pos,
+        ref=ref,
+        alt=alt,
+        build=build,
+        zygosity=_zygosity(comps),
+        vaf=_vaf(comps, located, out),
+        consequence=_consequence(comps),
     )
+    out.findings.append(finding)
+    site = variant_site(finding, located, out)
+    if site is not None:
+        out.site_calls.append((located, site))
 
 
 def _named(variation: str, gene: str) -> str | None:

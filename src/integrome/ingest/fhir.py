@@ -17,12 +17,14 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from integrome.errors import InputError
 from integrome.ingest._fhir_common import Collector, Json, Located, cc_text, codings
 from integrome.ingest._fhir_observation import read_observation, read_text_results
+from integrome.ingest._fhir_sites import merge_sites
 from integrome.ingest._result import IngestResult, PatientFacts
 from integrome.ingest.detect import parse_json, read_input_bytes
 from integrome.model import (
@@ -146,6 +148,7 @@ def _read(data: Any, *, name: str, sha256: str, size: int, validated: bool = Fal
     result.findings.extend(out.findings)
     result.genotypes.extend(out.genotypes)
     result.observations.extend(out.observations)
+    result.sites.extend(merge_sites(out))
     for finding in out.findings:
         if not isinstance(finding, BiomarkerFinding):
             out.cover(getattr(finding, "gene", None))
@@ -370,6 +373,7 @@ def _medications(located: Located, index: _Index, out: Collector) -> list[Medica
     status = _medication_status(located.resource)
     if status is None:
         return []
+    course = _medication_course(located.resource, status)
     concepts = _medication_concepts(located, index, out)
     medications: list[Medication] = []
     for concept in concepts:
@@ -378,10 +382,78 @@ def _medications(located: Located, index: _Index, out: Collector) -> list[Medica
         if not drugs:
             out.warn(located, f"medication {text or '(no text)'!r} is not a known drug; it is not checked")
         medications.extend(
-            Medication(name=drug.name, rxnorm=drug.rxnorm, status=status, text=text, source="fhir")
+            Medication(
+                name=drug.name,
+                rxnorm=drug.rxnorm,
+                status=status,
+                text=text,
+                source="fhir",
+                setting=course.setting,
+                stop_reason=course.stop_reason,
+                ended=course.ended,
+            )
             for drug in drugs
         )
     return medications
+
+
+# --- medication course: setting, why it stopped, when it ended (line of therapy) ------------------
+
+_NEOADJUVANT = re.compile(r"\bneo-?adjuvant\b", re.IGNORECASE)
+_ADJUVANT = re.compile(r"\badjuvant\b", re.IGNORECASE)
+_PROGRESSION = re.compile(r"\b(?:progress\w*|refractory|relaps\w*|recurr\w*)\b", re.IGNORECASE)
+_INTOLERANCE = re.compile(r"\b(?:intoleran\w*|toxicit\w*|adverse|side[ -]effects?)\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:no|not|without)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+
+@dataclass(frozen=True)
+class _Course:
+    setting: Literal["adjuvant", "neoadjuvant"] | None
+    stop_reason: Literal["completed", "progression", "intolerance"] | None
+    ended: str | None
+
+
+def _medication_course(resource: Json, status: MedicationStatus) -> _Course:
+    """What a MedicationStatement/MedicationRequest says about the course, so matching can tell a
+    completed adjuvant course (not a failure of the drug) from a drug stopped for progression.
+
+    Setting: 'adjuvant' or 'neoadjuvant' in reasonCode. Stop reason (stopped drugs only): statusReason
+    wording (progression, relapse or recurrence; intolerance, toxicity or adverse effects; a negated
+    mention such as 'no progression' does not count), else 'completed' when the status is completed
+    (FHIR: the course ended as planned, unlike 'stopped'). End: MedicationStatement effectivePeriod.end.
+    """
+    reasons = " ; ".join(cc_text(concept) for concept in resource.get("reasonCode", []) if cc_text(concept))
+    setting: Literal["adjuvant", "neoadjuvant"] | None = None
+    if _NEOADJUVANT.search(reasons):
+        setting = "neoadjuvant"
+    elif _ADJUVANT.search(reasons):
+        setting = "adjuvant"
+    if status != "stopped":
+        return _Course(setting, None, None)
+    status_reason = resource.get("statusReason")
+    concepts = status_reason if isinstance(status_reason, list) else [status_reason]
+    why = " ; ".join(
+        text
+        for concept in concepts
+        for text in (cc_text(concept), *(str(c.get("display", "")) for c in codings(concept)))
+        if text
+    )
+    stop_reason: Literal["completed", "progression", "intolerance"] | None = None
+    if _stated(_PROGRESSION, why):
+        stop_reason = "progression"
+    elif _stated(_INTOLERANCE, why):
+        stop_reason = "intolerance"
+    elif resource.get("status") == "completed":
+        stop_reason = "completed"
+    period = resource.get("effectivePeriod")
+    end = str(period.get("end", "")).split("T", 1)[0] if isinstance(period, dict) else ""
+    return _Course(setting, stop_reason, end if _DATE.match(end) else None)
+
+
+def _stated(pattern: re.Pattern[str], text: str) -> bool:
+    """A mention of `pattern` in `text` that is not negated ('no progression', 'not toxic')."""
+    return any(not _NEGATION.search(text[: match.start()]) for match in pattern.finditer(text))
 
 
 def _medication_status(resource: Json) -> MedicationStatus | None:

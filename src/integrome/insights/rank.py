@@ -2,9 +2,11 @@
 
 Safety comes first (a critical contraindication or a resistance to a drug the patient takes or is
 about to take), then therapies from the strongest evidence down (AMP/ASCO/CAP tier IA, IB, IIC,
-IID), then warnings, germline findings, diagnostic and prognostic markers, tests to order, trials,
-and plain information. Ties break on gene, drugs and title so the order never depends on input order;
-trials keep the (deterministic) order of the trial matcher.
+IID) and, within a tier, by line of therapy (an option approved after a therapy the patient had,
+then options without a prior-therapy requirement, then those approved after a therapy that cannot
+be confirmed or is not on record: `line_rank`), then warnings, germline findings, diagnostic and
+prognostic markers, tests to order, trials, and plain information. Ties break on gene, drugs and
+title so the order never depends on input order; trials keep the (deterministic) order of the trial matcher.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from integrome.insights.tiering import tier_rank
+from integrome.match.tiering import line_rank
 from integrome.model import Insight
 
 __all__ = ["rank_insights"]
@@ -33,15 +36,16 @@ def _group(insight: Insight) -> int:
 
 def _key(
     insight: Insight, in_use: frozenset[str]
-) -> tuple[int, int, int, tuple[str, ...], tuple[str, ...], str, str]:
+) -> tuple[int, int, int, int, tuple[str, ...], tuple[str, ...], str, str]:
     if insight.kind == "trial":
         # The trial matcher already orders eligible arms before near misses, then by criteria met;
         # the stable sort keeps that order inside the group.
-        return (_group(insight), 0, 0, (), (), "", "")
+        return (_group(insight), 0, 0, 0, (), (), "", "")
     return (
         _group(insight),
         tier_rank(insight.tier),
         0 if in_use & set(insight.drugs) else 1,
+        line_rank(insight.prior_therapy),
         tuple(insight.genes),
         tuple(insight.drugs),
         insight.title,
@@ -54,7 +58,9 @@ def rank_insights(insights: Iterable[Insight], *, in_use: Iterable[str] = ()) ->
 
     `in_use` names the drugs the patient takes or is about to take: among options of the same tier,
     the one the care team has already chosen is read first, so a planned osimertinib is not listed
-    after six alternatives of equal evidence.
+    after six alternatives of equal evidence. Line of therapy comes next: for a patient with no EGFR
+    TKI on record, amivantamab + carboplatin + pemetrexed (approved after one) follows the first-line
+    options of its tier; after osimertinib it leads them.
     """
     drugs = frozenset(in_use)
     ordered = sorted(insights, key=lambda insight: _key(insight, drugs))

@@ -271,9 +271,10 @@ def _check_vocabularies(
     biomarkers: Mapping[str, tuple[BiomarkerRecord, str]],
     hotspots: Mapping[Any, tuple[HotspotVariant, str]],
 ) -> list[str]:
-    """Disease codes must exist (else a record could never match); genes and drugs are warned about."""
+    """Disease codes and prior-therapy drug classes must exist (else a record could never match, or a
+    requirement never be met); genes and drugs are warned about."""
     from integrome.normalize.diseases import oncotree
-    from integrome.normalize.drugs import canonical_drug
+    from integrome.normalize.drugs import canonical_drug, drugs_in_class
     from integrome.normalize.genes import canonical_gene
 
     tree = oncotree()
@@ -304,11 +305,20 @@ def _check_vocabularies(
         genes = [record.gene] if record.gene else []
         for gene in [*genes, *record.alteration.partners]:
             check_gene(gene, where)
-        for drug in record.drugs:
+        prior_drugs = [drug for prior in record.prior_therapy for drug in prior.drugs]
+        for drug in [*record.drugs, *prior_drugs]:
             known = canonical_drug(text=drug)
             if known is None or known.name != drug:
                 hint = f" (canonical name: {known.name})" if known is not None else ""
                 warnings.append(f"{where}: drug {drug!r} is not in the drug vocabulary{hint}")
+        for prior in record.prior_therapy:
+            for drug_class in prior.classes:
+                if not drugs_in_class(drug_class):
+                    # A requirement no drug can meet would call every patient's history 'not met'.
+                    raise KnowledgeBaseError(
+                        f"{where}: prior_therapy: unknown drug class {drug_class!r}; expected a class "
+                        "of the packaged drug table (normalize/data/drugs.tsv)"
+                    )
     for hotspot, where in hotspots.values():
         check_gene(hotspot.gene, where)
     return warnings

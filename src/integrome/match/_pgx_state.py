@@ -11,7 +11,7 @@ from integrome.model import Citation
 __all__ = ["GeneState", "gene_rationale", "guideline_citations"]
 
 _SOURCES = {"vcf": "VCF", "fhir": "FHIR record", "outside_call": "outside call", "notes": "clinical notes"}
-"""How the genotype line names where a gene's result came from."""
+"""How the genotype line names where a gene's result came from ('fhir+vcf': sites from both)."""
 
 
 @dataclass
@@ -57,7 +57,8 @@ def guideline_citations(cpic: CpicDrug | None, rule: CuratedRule | None) -> list
 def gene_rationale(state: GeneState) -> list[str]:
     """What was called and from where, phenoconversion, and the caller's notes."""
     lines = []
-    source = _SOURCES.get(state.source or "", state.source or "input")
+    parts = (state.source or "").split("+")
+    source = " + ".join(_SOURCES.get(part, part) for part in parts) if state.source else "input"
     called = f"{state.gene} {state.diplotype or 'result'} ({source}) → {state.phenotype}"
     if state.activity_score is not None:
         called += f", activity score {state.activity_score:g}"

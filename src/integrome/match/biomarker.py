@@ -11,7 +11,13 @@ Two more rules keep a therapy off the list, each stated in a warning line: a rec
 limits it to tumors without another alteration (`requires_absent`: KEYTRUDA's first-line NSCLC
 indications need no EGFR or ALK aberration) is withheld when that alteration is found, and a
 regimen the patient has already received in full (stopped medications) is not offered again as a
-new option (the disease progressed on it or it was given up); a combination adding a drug stays.
+new option (the disease progressed on it or it was given up); a combination adding a drug stays,
+and so does a drug the record says was a completed adjuvant or neoadjuvant course.
+
+Line of therapy: a record whose label requires an earlier therapy (`prior_therapy`: amivantamab +
+carboplatin + pemetrexed after an EGFR TKI) stays listed, with the requirement checked against the
+medication history (met, not met, unknown) in its summary, rationale and `prior_therapy` field;
+ranking reads that field (see `_prior_therapy`).
 """
 
 from __future__ import annotations
@@ -22,8 +28,16 @@ from dataclasses import dataclass, field
 
 from integrome.knowledge import KnowledgeBase
 from integrome.match._alterations import exon_inferred_from_position, finding_matches, protein_change
+from integrome.match._prior_therapy import (
+    completed_perioperative,
+    history_phrase,
+    joined,
+    planned_toward,
+    prior_therapy_check,
+    received_drugs,
+)
 from integrome.match._scope import DiseaseScope, disease_scope, tumor_codes
-from integrome.match.tiering import assign_tier, tier_rank
+from integrome.match.tiering import assign_tier, line_rank, tier_rank
 from integrome.match.wording import (
     SUMMARY_LIMIT,
     clamp,
@@ -47,6 +61,7 @@ from integrome.model import (
     InsightKind,
     Patient,
     PatientProfile,
+    PriorTherapyCheck,
     Severity,
     VariantFinding,
 )
@@ -147,7 +162,8 @@ class _Resolution:
     overcome: dict[str, list[_Hit]] = field(default_factory=lambda: defaultdict(list))
     """resistance record id → combinations on the same finding that the KB says work despite it"""
     received: list[_Hit] = field(default_factory=list)
-    """therapies whose every drug the patient has already received (stopped, not restarted)"""
+    """therapies whose every drug the patient has already received (stopped, not restarted, not a
+    completed perioperative course)"""
 
 
 @dataclass(frozen=True)
@@ -192,9 +208,11 @@ def match_biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> BiomarkerMat
     resolution = _resolve(
         hits,
         [hit for hit in resistances if hit.scope.scope in ("in", "unknown")],
-        _received_drugs(profile.patient),
+        received_drugs(profile.patient.medications),
     )
-    warnings.extend(unique([*_withheld_lines(withheld), *_received_lines(resolution.received)]))
+    warnings.extend(
+        unique([*_withheld_lines(withheld), *_received_lines(resolution.received, profile.patient)])
+    )
     diagnostic = [hit for hit in hits if hit.scope.scope == "in" and hit.record.direction == "diagnostic"]
     prognostic = [hit for hit in hits if hit.scope.scope == "in" and hit.record.direction == "prognostic"]
     insights = [
@@ -446,12 +464,6 @@ def _active_drugs(patient: Patient) -> frozenset[str]:
     return frozenset(m.name for m in patient.medications if m.status in ("active", "planned"))
 
 
-def _received_drugs(patient: Patient) -> frozenset[str]:
-    """Drugs the patient stopped and is not taking or planned to take again."""
-    stopped = frozenset(m.name for m in patient.medications if m.status == "stopped")
-    return stopped - _active_drugs(patient)
-
-
 # --- warning lines for therapies left out -----------------------------------------------------------
 
 
@@ -476,8 +488,11 @@ def _blocking_text(finding: Finding) -> str:
     return f"{describe_finding(finding)} ({finding_place(finding)})"
 
 
-def _received_lines(received: Sequence[_Hit]) -> list[str]:
-    return [f"{regimen(hit.record.drugs)} not listed: previously received (stopped)" for hit in received]
+def _received_lines(received: Sequence[_Hit], patient: Patient) -> list[str]:
+    return [
+        f"{regimen(hit.record.drugs)} not listed: {history_phrase(hit.drugs, patient.medications)}"
+        for hit in received
+    ]
 
 
 # --- insight building ------------------------------------------------------------------------------
@@ -507,9 +522,12 @@ def _insight(kind: InsightKind, group: list[_Hit], context: _Context, resolution
         {finding.id: finding for hit in group for finding in hit.findings}.values(),
         key=lambda finding: context.order[finding.id],
     )
-    summary = _summary(kind, best, context)
+    line, line_hit = _line_check(group, context) if kind == "therapy" else (None, best)
+    summary = _summary(kind, best, context, line)
     rationale = [_finding_line(finding, best) for finding in findings]
     rationale.append(_scope_line(best, context))
+    if line is not None:
+        rationale.append(_line_line(line, line_hit, context))
     if clamp(summary) != summary:
         rationale.append(summary)
     rationale.extend(_lead_evidence(kind, best))
@@ -533,7 +551,43 @@ def _insight(kind: InsightKind, group: list[_Hit], context: _Context, resolution
         rationale=unique(rationale),
         finding_ids=[finding.id for finding in findings],
         citations=_citations(hit.record.citations for hit in group),
+        prior_therapy=line,
     )
+
+
+def _line_check(group: Sequence[_Hit], context: _Context) -> tuple[PriorTherapyCheck | None, _Hit]:
+    """The line-of-therapy status of the approval the insight stands on, with its record: among the
+    records of the leading tier, the one that fits the patient's treatment history best; a None
+    status when one of them requires no prior therapy (a first-line approval covers the patient)."""
+    checks = [
+        (prior_therapy_check(hit.record.prior_therapy, context.patient.medications), hit)
+        for hit in group
+        if hit.tier == group[0].tier
+    ]
+    return min(checks, key=lambda pair: line_rank(pair[0]))
+
+
+def _line_line(line: PriorTherapyCheck, hit: _Hit, context: _Context) -> str:
+    """The rationale line: the label's requirement and what the medication history says about it."""
+    lead = f"Line of therapy: approved after {line.requirement}"
+    if line.status == "met":
+        return f"{lead}; the patient received {', '.join(line.received)}"
+    if line.status == "unknown":
+        return f"{lead}; the inputs hold no medication history: confirm prior treatment"
+    planned = planned_toward(hit.record.prior_therapy, context.patient.medications)
+    later = f" ({', '.join(planned)} planned, not yet given)" if planned else ""
+    return (
+        f"{lead}; no record of {joined(line.missing)} received{later}, so it is listed after options "
+        "without this requirement"
+    )
+
+
+def _line_state(line: PriorTherapyCheck) -> str:
+    if line.status == "met":
+        return f"received {', '.join(line.received)}"
+    if line.status == "not_met":
+        return f"no record of {joined(line.missing)} received"
+    return "no medication history to confirm it"
 
 
 def _resistance_lines(group: Sequence[_Hit], resolution: _Resolution) -> list[str]:
@@ -569,12 +623,13 @@ def _title(kind: InsightKind, record: BiomarkerRecord) -> str:
     return f"{record.label}: {kind} marker"
 
 
-def _summary(kind: InsightKind, hit: _Hit, context: _Context) -> str:
-    """What the title does not say, unclamped: the approved setting and tumor type for a therapy, the
-    tumor and the patient's use of the drug for a resistance, the statement's lead otherwise."""
+def _summary(kind: InsightKind, hit: _Hit, context: _Context, line: PriorTherapyCheck | None) -> str:
+    """What the title does not say, unclamped: the approved setting (or the line of therapy it
+    requires and whether the patient had it) and tumor type for a therapy, the tumor and the
+    patient's use of the drug for a resistance, the statement's lead otherwise."""
     record = hit.record
     if kind == "therapy":
-        return _therapy_summary(hit, context)
+        return _therapy_summary(hit, context, line)
     if kind == "resistance":
         if hit.scope.scope == "off":
             text = (
@@ -598,10 +653,15 @@ def _summary(kind: InsightKind, hit: _Hit, context: _Context) -> str:
     return _lead(record.statement)[0]
 
 
-def _therapy_summary(hit: _Hit, context: _Context) -> str:
+def _therapy_summary(hit: _Hit, context: _Context, line: PriorTherapyCheck | None) -> str:
     record = hit.record
     setting = f": {record.setting}" if record.setting else ""
     basis = "FDA-approved" if record.fda_approved else "evidence"
+    if hit.scope.scope == "in" and line is not None:
+        lead = "FDA-approved after" if record.fda_approved else "Evidence after"
+        state = _line_state(line)
+        text = f"{lead} {line.requirement} in {_covering_name(hit, context)}; {state}."
+        return text if len(text) <= SUMMARY_LIMIT else f"{lead} {line.requirement}; {state}."
     if hit.scope.scope == "in":
         lead = "FDA-approved" if record.fda_approved else "Not FDA-approved for this use; evidence"
         text = f"{lead} in {_covering_name(hit, context)}{setting}."
@@ -766,14 +826,25 @@ def _caution_lines(findings: Sequence[Finding], group: Sequence[_Hit], context: 
             "The evidence concerns germline variants; confirm the variant's origin with germline testing"
         )
     drugs = set(group[0].record.drugs)
+    medications = context.patient.medications
     for status, when in (
         ("active", "currently taking"),
         ("planned", "planned"),
         ("stopped", "previously received"),
     ):
-        names = [m.name for m in context.patient.medications if m.status == status and m.name in drugs]
+        names = [
+            m.name
+            for m in medications
+            if m.status == status and m.name in drugs and not completed_perioperative(m)
+        ]
         if names:
-            lines.append(f"Medication history: {when} {', '.join(names)}")
+            lines.append(f"Medication history: {when} {', '.join(unique(names))}")
+    lines.extend(
+        f"Medication history: completed {m.setting} {m.name}{f' (ended {m.ended})' if m.ended else ''}; "
+        f"recurrence after a completed {m.setting} course is not progression on it"
+        for m in medications
+        if m.name in drugs and completed_perioperative(m)
+    )
     return lines
 
 

@@ -82,14 +82,18 @@ def _builds(sites: Iterable[SiteGenotype]) -> dict[str, dict[tuple[str, int], Si
 
 
 def call_pgx(sites: Iterable[SiteGenotype], kb: PgxKnowledge) -> dict[str, tuple[GeneCall, str]]:
-    """Call every defined gene from site genotypes; returns gene → (call, build used)."""
+    """Call every defined gene from site genotypes; returns gene → (call, build used).
+
+    With sites on both builds (a GRCh38 VCF and a GRCh37 FHIR report), each gene is called on
+    the build that assessed it at the most definition positions.
+    """
     by_build = _builds(sites)
     calls: dict[str, tuple[GeneCall, str]] = {}
     for gene, definition in sorted(kb.definitions.items()):
         best: tuple[GeneCall, str] | None = None
         for build, build_sites in sorted(by_build.items()):
             call = call_gene(definition, build_sites, build, combination=gene in COMBINATION_GENES)
-            if best is None or (call.assessed and not best[0].assessed):
+            if best is None or _covers_more(call, best[0]):
                 best = (call, build)
         if best is None:
             best = (call_gene(definition, {}, "GRCh38"), "GRCh38")
@@ -97,15 +101,47 @@ def call_pgx(sites: Iterable[SiteGenotype], kb: PgxKnowledge) -> dict[str, tuple
     return calls
 
 
-def _state_from_call(kb: PgxKnowledge, gene: str, call: GeneCall) -> GeneState:
+def _covers_more(call: GeneCall, other: GeneCall) -> bool:
+    if call.assessed != other.assessed:
+        return call.assessed
+    return len(call.missing_positions) < len(other.missing_positions)
+
+
+def _site_sources(sites: Iterable[SiteGenotype]) -> dict[tuple[str, str, int], set[str]]:
+    sources: dict[tuple[str, str, int], set[str]] = {}
+    for site in sites:
+        chrom = site.chrom if site.chrom.startswith("chr") else f"chr{site.chrom}"
+        sources.setdefault((site.build, chrom, site.pos), set()).add(site.source)
+    return sources
+
+
+def _gene_source(
+    kb: PgxKnowledge, gene: str, build: str, sources: dict[tuple[str, str, int], set[str]]
+) -> str:
+    """Where the genotypes at the gene's definition positions came from: vcf, fhir or fhir+vcf.
+
+    A gene none of whose positions was given is attributed to every site input (it is what they
+    did not cover).
+    """
+    found: set[str] = set()
+    for position in kb.definitions[gene].positions:
+        pos = position.pos(build)
+        if pos is not None:
+            found |= sources.get((build, position.chrom, pos), set())
+    if not found:
+        found = set().union(*sources.values())
+    return "+".join(sorted(found))
+
+
+def _state_from_call(kb: PgxKnowledge, gene: str, call: GeneCall, source: str) -> GeneState:
     if not call.assessed:
-        return GeneState(gene=gene, assessed=False, missing=call.missing_positions, source="vcf")
-    state = _called_state(kb, gene, call)
+        return GeneState(gene=gene, assessed=False, missing=call.missing_positions, source=source)
+    state = _called_state(kb, gene, call, source)
     state.not_assessable = list(call.not_assessable) if call.missing_positions else []
     return state
 
 
-def _called_state(kb: PgxKnowledge, gene: str, call: GeneCall) -> GeneState:
+def _called_state(kb: PgxKnowledge, gene: str, call: GeneCall, source: str) -> GeneState:
     top = call.top
     note_parts: list[str] = []
     if call.partial_calls:
@@ -120,7 +156,7 @@ def _called_state(kb: PgxKnowledge, gene: str, call: GeneCall) -> GeneState:
             assessed=True,
             phenotype=INDETERMINATE,
             missing=call.missing_positions,
-            source="vcf",
+            source=source,
             note="; ".join(note_parts) or "no defined allele pair matches the genotype",
         )
     top = _prefer_fully_assessed(top)
@@ -156,7 +192,7 @@ def _called_state(kb: PgxKnowledge, gene: str, call: GeneCall) -> GeneState:
         activity_score=score,
         alternatives=[c.name for c in call.candidates[1:]],
         missing=call.missing_positions,
-        source="vcf",
+        source=source,
         note="; ".join(note_parts) or None,
     )
 
@@ -271,15 +307,17 @@ def _result(state: GeneState) -> PgxResult:
 
 
 def gene_states(profile: PatientProfile, kb: PgxKnowledge) -> dict[str, GeneState]:
-    """Per-gene states from the VCF sites and outside calls, before drug matching.
+    """Per-gene states from the site genotypes (VCF records, FHIR variant Observations) and
+    outside calls, before drug matching.
 
     Outside calls win over VCF calls for the same gene (they come from dedicated assays, e.g.
     UGT1A1 TA-repeat or CYP2D6 structural typing).
     """
     states: dict[str, GeneState] = {}
     if profile.sites:
-        for gene, (call, _) in call_pgx(profile.sites, kb).items():
-            states[gene] = _state_from_call(kb, gene, call)
+        sources = _site_sources(profile.sites)
+        for gene, (call, build) in call_pgx(profile.sites, kb).items():
+            states[gene] = _state_from_call(kb, gene, call, _gene_source(kb, gene, build, sources))
     outside: dict[str, list[GenotypeCall]] = {}
     for genotype in profile.genotypes:
         outside.setdefault(genotype.gene.upper(), []).append(genotype)

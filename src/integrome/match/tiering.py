@@ -10,9 +10,9 @@ Tier III (variant of unknown significance) has no knowledge-base record and yiel
 
 from __future__ import annotations
 
-from integrome.model import BiomarkerRecord
+from integrome.model import BiomarkerRecord, PriorTherapyCheck
 
-__all__ = ["TIER_ORDER", "assign_tier", "tier_rank"]
+__all__ = ["TIER_ORDER", "assign_tier", "line_rank", "tier_rank"]
 
 TIER_ORDER: tuple[str, ...] = ("IA", "IB", "IIC", "IID", "III")
 
@@ -35,3 +35,16 @@ def assign_tier(record: BiomarkerRecord, in_indication: bool) -> tuple[str, str]
 def tier_rank(tier: str | None) -> int:
     """Sort key: IA first, unknown tiers last."""
     return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
+
+
+_LINE_ORDER = {"met": 0, "unknown": 2, "not_met": 3}
+"""No requirement ranks 1: between an option whose prior therapy the patient had and one whose
+prior therapy is not on record."""
+
+
+def line_rank(check: PriorTherapyCheck | None) -> int:
+    """Sort key within a tier by line of therapy: an option the patient's treatment history qualifies
+    for (approved after a therapy they received) first, then options without a prior-therapy
+    requirement, then those whose requirement cannot be confirmed (no medication history), then
+    those approved after a therapy the record shows no trace of (a later line than the patient's)."""
+    return 1 if check is None else _LINE_ORDER[check.status]

@@ -8,6 +8,7 @@ from integrome.model.analysis import (
     LayerConcordance,
     LayerEvidence,
     PgxResult,
+    PriorTherapyCheck,
     TestOption,
 )
 from integrome.model.catalog import (
@@ -39,6 +40,7 @@ from integrome.model.knowledge import (
     Direction,
     EvidenceLevel,
     HotspotVariant,
+    PriorTherapy,
 )
 from integrome.model.patient import (
     BiomarkerFinding,
@@ -123,6 +125,8 @@ __all__ = [
     "PatientProfile",
     "PgxResult",
     "Price",
+    "PriorTherapy",
+    "PriorTherapyCheck",
     "PriorTherapyCriterion",
     "Provider",
     "Severity",

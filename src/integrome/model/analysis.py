@@ -28,6 +28,7 @@ __all__ = [
     "LayerConcordance",
     "LayerEvidence",
     "PgxResult",
+    "PriorTherapyCheck",
     "TestOption",
 ]
 
@@ -84,6 +85,19 @@ class TestOption(StrictModel):
     example: bool = Field(default=False, description="fictional test of the example catalog")
 
 
+class PriorTherapyCheck(StrictModel):
+    """Whether the medication history meets the prior therapy an FDA indication requires: the line of
+    therapy the approval belongs to ('approved after an EGFR TKI')."""
+
+    requirement: str = Field(description="what the label requires first, e.g. 'an EGFR TKI'")
+    status: Literal["met", "not_met", "unknown"] = Field(
+        description="met: a recorded drug (taken now or before) satisfies it; not_met: the medication "
+        "list has none; unknown: the inputs hold no medication history"
+    )
+    received: list[str] = Field(default=[], description="the patient's drugs that satisfy it (generic names)")
+    missing: list[str] = Field(default=[], description="parts of the requirement no recorded drug satisfies")
+
+
 class Insight(StrictModel):
     """One actionable statement for the physician, with why and where it comes from."""
 
@@ -105,6 +119,9 @@ class Insight(StrictModel):
     options: list[TestOption] = Field(default=[], description="catalog tests for a test recommendation")
     urgency: Literal["routine", "soon", "urgent"] | None = None
     specimen: str | None = None
+    prior_therapy: PriorTherapyCheck | None = Field(
+        default=None, description="for a therapy approved only after another therapy: did the patient have it"
+    )
 
     @field_validator("drugs", "alternatives")
     @classmethod

@@ -20,6 +20,7 @@ __all__ = [
     "Direction",
     "EvidenceLevel",
     "HotspotVariant",
+    "PriorTherapy",
 ]
 
 AlterationType = Literal[
@@ -106,6 +107,28 @@ class AbsentAlteration(StrictModel):
         return self
 
 
+class PriorTherapy(StrictModel):
+    """A therapy an FDA indication requires the patient to have received first (line of therapy).
+
+    RYBREVANT with carboplatin and pemetrexed is indicated after progression on an EGFR tyrosine
+    kinase inhibitor: met by any drug named in `drugs` or belonging to one of `classes` (the drug
+    classes of the packaged drug table, checked at knowledge-base load).
+    """
+
+    label: str = Field(description="how the label names it: 'an EGFR tyrosine kinase inhibitor'")
+    drugs: list[str] = Field(default=[], description="lowercase generic names; any one of them")
+    classes: list[str] = Field(default=[], description="drug classes, e.g. 'EGFR TKI'; any drug of them")
+
+    @model_validator(mode="after")
+    def _names_a_therapy(self) -> PriorTherapy:
+        if not self.drugs and not self.classes:
+            raise ValueError("a prior therapy names at least one drug or drug class")
+        for name in self.drugs:
+            if name != name.lower():
+                raise ValueError(f"drug names are lowercase generic names, got {name!r}")
+        return self
+
+
 class BiomarkerRecord(StrictModel):
     """One cited statement: this alteration in these diseases means this for these drugs."""
 
@@ -124,6 +147,11 @@ class BiomarkerRecord(StrictModel):
     setting: str | None = Field(default=None, description="line/setting, e.g. 'first line, metastatic'")
     requires_absent: list[AbsentAlteration] = Field(
         default=[], description="applies only when none of these is found in the patient (label limitation)"
+    )
+    prior_therapy: list[PriorTherapy] = Field(
+        default=[],
+        description="therapies the cited label requires before this one ('after ...'), every one of them; "
+        "only where every indication the record covers says so",
     )
     statement: str = Field(description="one or two sentences in our own words")
     citations: list[Citation] = Field(min_length=1)

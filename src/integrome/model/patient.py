@@ -72,6 +72,15 @@ class Medication(StrictModel):
     status: MedicationStatus
     text: str | None = Field(default=None, description="the original wording, for the report")
     source: Source = "fhir"
+    setting: Literal["adjuvant", "neoadjuvant"] | None = Field(
+        default=None, description="perioperative setting the record states (FHIR reasonCode)"
+    )
+    stop_reason: Literal["completed", "progression", "intolerance"] | None = Field(
+        default=None,
+        description="why a stopped drug ended: the record's status reason, else 'completed' for a course the "
+        "record marks completed; None when it does not say",
+    )
+    ended: DateStr | None = Field(default=None, description="when it ended (FHIR effectivePeriod.end)")
 
 
 class Patient(StrictModel):
@@ -252,6 +261,11 @@ class SiteGenotype(StrictModel):
     phased: bool = False
     build: Build = "GRCh38"
     filter_pass: bool = True
+    source: Source = Field(
+        default="vcf",
+        description="vcf (a called record), or fhir (a Genomics Reporting variant Observation with a "
+        "genomic position and allelic state: it asserts only the positions it lists)",
+    )
 
 
 class Coverage(StrictModel):

@@ -27,6 +27,7 @@ from integrome.storage.base import (
     PatientRecord,
     Repository,
     Role,
+    TokenId,
     Transaction,
     UserRecord,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "PatientRecord",
     "Repository",
     "Role",
+    "TokenId",
     "Transaction",
     "UserRecord",
     "create_repository",

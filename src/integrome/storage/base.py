@@ -28,6 +28,7 @@ from typing import Literal
 from integrome.errors import StorageError
 
 __all__ = [
+    "LAB_ID",
     "ROLES",
     "AnalysisQuery",
     "AnalysisRecord",
@@ -43,6 +44,7 @@ __all__ = [
     "PatientRecord",
     "Repository",
     "Role",
+    "TokenSubject",
     "Transaction",
     "UserRecord",
 ]
@@ -66,6 +68,26 @@ class UserRecord:
     """None for users who sign in through an external issuer only."""
     active: bool
     created_at: datetime
+
+
+# --- access hardening: lab links and token revocation (begin) -----------------------------------
+
+LAB_ID = r"^[a-z0-9][a-z0-9-]{0,99}$"
+"""A laboratory id: a catalog provider id (`Provider.id`, a lowercase slug), at most 100 characters."""
+
+
+@dataclass(frozen=True)
+class TokenSubject:
+    """What a request with a locally issued token needs to know about its user, read at once."""
+
+    user: UserRecord
+    tokens_valid_after: datetime | None
+    """Tokens issued before this time are refused; None = no revocation."""
+    revoked: bool
+    """The token id asked about was revoked (signed out)."""
+
+
+# --- access hardening (end) -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -195,6 +217,15 @@ class AuditRecord:
 
 
 @dataclass(frozen=True)
+class TokenId:
+    """A JWT id (`iss`, `jti`) to remember until `expires_at`, to refuse its replay."""
+
+    issuer: str
+    jti: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class CdsFeedback:
     """CDS Hooks 2.0 feedback on one card (spec section "Feedback")."""
 
@@ -228,6 +259,52 @@ class Transaction(ABC):
     @abstractmethod
     def set_password(self, name: str, password_hash: str) -> None:
         """Replace a user's password hash; `NotFoundError` for an unknown name."""
+
+    # --- access hardening: lab links and token revocation (begin) -------------------------------
+    @abstractmethod
+    def set_user_active(self, name: str, active: bool) -> UserRecord:
+        """Activate or deactivate a user. Deactivating also refuses every token issued so far (as
+        `revoke_user_tokens` at the transaction's time), so activating again does not bring old
+        tokens back. `NotFoundError` for an unknown name."""
+
+    @abstractmethod
+    def revoke_user_tokens(self, name: str, before: datetime) -> datetime:
+        """Refuse the user's tokens issued before `before`; returns the cut-off now in force, which
+        never moves back (an earlier `before` than the stored one changes nothing). `NotFoundError`
+        for an unknown name."""
+
+    @abstractmethod
+    def revoke_token(self, jti: str, user_id: int, expires_at: datetime) -> None:
+        """Refuse the token with this id until `expires_at` (sign-out); revoking it again is a
+        no-op. `NotFoundError` for an unknown user id."""
+
+    @abstractmethod
+    def token_subject(self, name: str, jti: str) -> TokenSubject | None:
+        """The user `name` with their token cut-off and whether token id `jti` is revoked, in one
+        statement over two primary-key/unique lookups (run on every request); None when there is
+        no such user."""
+
+    @abstractmethod
+    def purge_revoked_tokens(self, now: datetime) -> int:
+        """Forget revoked token ids that expired before `now` (they are refused as expired);
+        returns how many."""
+
+    @abstractmethod
+    def link_lab(self, name: str, lab_id: str) -> None:
+        """Let lab user `name` publish the catalogs of laboratory `lab_id` (see `LAB_ID`); linking
+        twice is a no-op. `NotFoundError` for an unknown user, `ConflictError` when the user's
+        role is not lab, `StorageError` when `lab_id` does not match `LAB_ID` (callers check
+        first, so users see their own message)."""
+
+    @abstractmethod
+    def unlink_lab(self, name: str, lab_id: str) -> bool:
+        """Remove the link; False when there was none. `NotFoundError` for an unknown user."""
+
+    @abstractmethod
+    def user_labs(self, user_id: int) -> list[str]:
+        """The laboratory ids the user is linked to, sorted; empty for an unknown id."""
+
+    # --- access hardening (end) -----------------------------------------------------------------
 
     # patients
     @abstractmethod
@@ -307,11 +384,16 @@ class Transaction(ABC):
     ) -> list[AuditRecord]:
         """Newest first."""
 
+    @abstractmethod
+    def append_audits(self, events: Sequence[AuditEvent]) -> None:
+        """Record many events in one statement (the audit rows of a group commit)."""
+
     # CDS Hooks token ids (replay protection across server processes)
     @abstractmethod
-    def claim_jti(self, issuer: str, jti: str, *, expires_at: datetime, now: datetime) -> bool:
-        """Record a token id until `expires_at`; False when it is already recorded and not yet
-        expired (a replay). An expired record of the same id is replaced."""
+    def claim_jtis(self, tokens: Sequence[TokenId], *, now: datetime) -> list[bool]:
+        """Record each token id until its `expires_at`, in one statement; per token False when it
+        is a replay: recorded and not yet expired, or repeated earlier in `tokens`. An expired
+        record of the same id is replaced."""
 
     @abstractmethod
     def purge_jti(self, now: datetime) -> int:
@@ -333,8 +415,13 @@ class Repository(ABC):
     url: str
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[Transaction]:
-        """Commit when the block ends normally, roll back everything when it raises."""
+    def transaction(self, *, queued: bool = False) -> AbstractContextManager[Transaction]:
+        """Commit when the block ends normally, roll back everything when it raises.
+
+        `queued=True` is for a process's busy writer (the CDS Hooks group commit): where the
+        database cannot let writers of several processes wait their turn without polling (an
+        SQLite file: its busy handler sleeps 1, 2, 5, 10… ms between tries), such transactions
+        queue on an operating-system lock instead, and each starts as soon as the last ends."""
 
     @abstractmethod
     def ping(self) -> None:

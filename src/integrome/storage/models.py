@@ -34,9 +34,11 @@ __all__ = [
     "CdsJtiRow",
     "DocumentRow",
     "JobRow",
+    "LabMemberRow",
     "PatientAssignmentRow",
     "PatientKeyRow",
     "PatientRow",
+    "RevokedTokenRow",
     "UserRow",
     "UtcDateTime",
 ]
@@ -72,6 +74,8 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """Tokens of this user issued before this time are refused (admin revocation, deactivation)."""
 
 
 class PatientRow(Base):
@@ -199,3 +203,23 @@ class CdsJtiRow(Base):
     issuer: Mapped[str] = mapped_column(String(300), primary_key=True)
     jti: Mapped[str] = mapped_column(String(256), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class RevokedTokenRow(Base):
+    """A locally issued token revoked by its holder (sign-out), kept until the token expires: every
+    server process sharing the database refuses it."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class LabMemberRow(Base):
+    """A lab user may publish the catalogs of this laboratory (a catalog provider id)."""
+
+    __tablename__ = "lab_members"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    lab_id: Mapped[str] = mapped_column(String(100), primary_key=True)

@@ -7,19 +7,36 @@ enter, with the cause chained.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import re
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, create_engine, delete, event, func, or_, select, text
+from sqlalchemy import (
+    Engine,
+    Table,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from integrome.errors import NotFoundError, StorageError
 from integrome.storage.base import (
+    LAB_ID,
     ROLES,
     AnalysisQuery,
     AnalysisRecord,
@@ -35,6 +52,8 @@ from integrome.storage.base import (
     PatientRecord,
     Repository,
     Role,
+    TokenId,
+    TokenSubject,
     Transaction,
     UserRecord,
 )
@@ -46,16 +65,49 @@ from integrome.storage.models import (
     CdsJtiRow,
     DocumentRow,
     JobRow,
+    LabMemberRow,
     PatientAssignmentRow,
     PatientKeyRow,
     PatientRow,
+    RevokedTokenRow,
     UserRow,
+    UtcDateTime,
 )
 
 __all__ = ["SqlRepository", "SqlTransaction", "make_engine"]
 
 Clock = Callable[[], datetime]
 _JTI = cast(Table, CdsJtiRow.__table__)
+_AUDIT = cast(Table, AuditRow.__table__)
+_INSERT_AUDIT = insert(_AUDIT)
+_CLAIM_JTI = text(
+    "INSERT INTO cds_jti (issuer, jti, expires_at) VALUES (:issuer, :jti, :expires_at) "
+    "ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = excluded.expires_at "
+    "WHERE cds_jti.expires_at < :now RETURNING jti"
+).bindparams(bindparam("expires_at", type_=UtcDateTime()), bindparam("now", type_=UtcDateTime()))
+"""Insert a token id, or take over its expired row; a live row is left unchanged and no row comes
+back, which is the replay (RETURNING: psycopg reports no rowcount for an upsert)."""
+_FIND_PATIENT = (
+    select(PatientRow)
+    .where(
+        or_(
+            PatientRow.source_key == bindparam("key"),
+            PatientRow.id.in_(
+                select(PatientKeyRow.patient_id).where(PatientKeyRow.source_key == bindparam("key"))
+            ),
+        )
+    )
+    .order_by((PatientRow.source_key == bindparam("key")).desc())
+    .limit(1)
+)
+"""The patient a keyed hash names: its own key first, else an alias (built once: CDS Hooks asks
+on every call whose patient is not cached yet)."""
+_LATEST = (
+    select(AnalysisRow.id)
+    .where(AnalysisRow.patient_id == bindparam("patient"))
+    .order_by(AnalysisRow.created_at.desc(), AnalysisRow.id)
+    .limit(1)
+)
 _FINISHED = ("succeeded", "failed")
 
 
@@ -100,9 +152,35 @@ class SqlRepository(Repository):
         self.url = engine.url.render_as_string(hide_password=True)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock
+        database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+        self._lock_path = f"{database}.writer-lock" if database and database != ":memory:" else None
+        self._turn_lock = threading.Lock()
 
     @contextmanager
-    def transaction(self) -> Iterator[SqlTransaction]:
+    def transaction(self, *, queued: bool = False) -> Iterator[SqlTransaction]:
+        with self._turn() if queued else nullcontext(), self._transaction() as tx:
+            yield tx
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """An exclusive `flock` on `<database>.writer-lock` (SQLite files; elsewhere nothing): the
+        kernel wakes the next waiting process when it is released, where SQLite would poll."""
+        if self._lock_path is None:
+            yield
+            return
+        with self._turn_lock:
+            try:
+                descriptor = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as exc:
+                raise StorageError(f"cannot open the writer lock {self._lock_path}: {exc.strerror}") from exc
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(descriptor)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[SqlTransaction]:
         session = self._sessions()
         try:
             with session.begin():
@@ -168,6 +246,82 @@ class SqlTransaction(Transaction):
             raise NotFoundError(f"no user {name!r}")
         row.password_hash = password_hash
 
+    # --- access hardening: lab links and token revocation (begin) -------------------------------
+    def _user_row(self, name: str) -> UserRow:
+        row = self.session.scalar(select(UserRow).where(UserRow.name == name))
+        if row is None:
+            raise NotFoundError(f"no user {name!r}")
+        return row
+
+    def set_user_active(self, name: str, active: bool) -> UserRecord:
+        row = self._user_row(name)
+        if row.active and not active:
+            self._raise_cut_off(row, self._clock())
+        row.active = active
+        self.session.flush()
+        return _user(row)
+
+    def revoke_user_tokens(self, name: str, before: datetime) -> datetime:
+        row = self._user_row(name)
+        cut_off = self._raise_cut_off(row, before)
+        self.session.flush()
+        return cut_off
+
+    @staticmethod
+    def _raise_cut_off(row: UserRow, before: datetime) -> datetime:
+        if row.tokens_valid_after is None or row.tokens_valid_after < before:
+            row.tokens_valid_after = before
+        return row.tokens_valid_after
+
+    def revoke_token(self, jti: str, user_id: int, expires_at: datetime) -> None:
+        if self.session.get(UserRow, user_id) is None:
+            raise NotFoundError(f"no user with id {user_id}")
+        row = self.session.get(RevokedTokenRow, jti)
+        if row is None:
+            self.session.add(RevokedTokenRow(jti=jti, user_id=user_id, expires_at=expires_at))
+            self.session.flush()
+
+    def token_subject(self, name: str, jti: str) -> TokenSubject | None:
+        """A scalar EXISTS beside the user row: one round trip per request, both lookups by key."""
+        revoked = select(RevokedTokenRow.jti).where(RevokedTokenRow.jti == jti).exists()
+        found = self.session.execute(select(UserRow, revoked).where(UserRow.name == name)).first()
+        if found is None:
+            return None
+        row, is_revoked = found
+        return TokenSubject(
+            user=_user(row), tokens_valid_after=row.tokens_valid_after, revoked=bool(is_revoked)
+        )
+
+    def purge_revoked_tokens(self, now: datetime) -> int:
+        deleted = self.session.execute(
+            delete(RevokedTokenRow).where(RevokedTokenRow.expires_at < now).returning(RevokedTokenRow.jti)
+        )
+        return len(deleted.all())
+
+    def link_lab(self, name: str, lab_id: str) -> None:
+        if not re.fullmatch(LAB_ID, lab_id):
+            raise StorageError(f"{lab_id!r} is not a laboratory id (lowercase letters, digits and '-')")
+        row = self._user_row(name)
+        if row.role != "lab":
+            raise ConflictError(f"user {name!r} has the {row.role} role; only lab users publish catalogs")
+        if self.session.get(LabMemberRow, (row.id, lab_id)) is None:
+            self.session.add(LabMemberRow(user_id=row.id, lab_id=lab_id))
+            self.session.flush()
+
+    def unlink_lab(self, name: str, lab_id: str) -> bool:
+        row = self.session.get(LabMemberRow, (self._user_row(name).id, lab_id))
+        if row is None:
+            return False
+        self.session.delete(row)
+        self.session.flush()
+        return True
+
+    def user_labs(self, user_id: int) -> list[str]:
+        links = select(LabMemberRow.lab_id).where(LabMemberRow.user_id == user_id)
+        return list(self.session.scalars(links.order_by(LabMemberRow.lab_id)))
+
+    # --- access hardening (end) -----------------------------------------------------------------
+
     # patients
     def get_patient(self, patient_id: str) -> PatientRecord:
         row = self.session.get(PatientRow, patient_id)
@@ -176,10 +330,7 @@ class SqlTransaction(Transaction):
         return _patient(row)
 
     def find_patient(self, source_key: str) -> PatientRecord | None:
-        row = self.session.scalar(select(PatientRow).where(PatientRow.source_key == source_key))
-        if row is None:
-            alias = select(PatientKeyRow.patient_id).where(PatientKeyRow.source_key == source_key)
-            row = self.session.scalar(select(PatientRow).where(PatientRow.id.in_(alias)))
+        row = self.session.scalar(_FIND_PATIENT, {"key": source_key})
         return _patient(row) if row is not None else None
 
     def assign_patient(self, patient_id: str, user_id: int) -> None:
@@ -305,12 +456,10 @@ class SqlTransaction(Transaction):
         )
 
     def latest_analysis_id(self, patient_id: str) -> str | None:
-        return self.session.scalar(
-            select(AnalysisRow.id)
-            .where(AnalysisRow.patient_id == patient_id)
-            .order_by(AnalysisRow.created_at.desc(), AnalysisRow.id)
-            .limit(1)
-        )
+        """A statement built once (`_LATEST`) and run on the session's connection: CDS Hooks asks
+        this on every call, and building and caching a fresh ORM select cost more than the query."""
+        found: str | None = self.session.connection().execute(_LATEST, {"patient": patient_id}).scalar()
+        return found
 
     # background jobs
     def add_job(self, owner: str, created_by: int | None) -> JobRecord:
@@ -382,6 +531,24 @@ class SqlTransaction(Transaction):
         self.session.flush()
         return _audit(row)
 
+    def append_audits(self, events: Sequence[AuditEvent]) -> None:
+        at = self._clock()
+        rows = [
+            {
+                "at": at,
+                "actor": event.actor,
+                "role": event.role,
+                "action": event.action,
+                "outcome": event.outcome,
+                "patient_id": event.patient_id,
+                "analysis_id": event.analysis_id,
+                "client_ip": event.client_ip,
+            }
+            for event in events
+        ]
+        if rows:
+            self.session.connection().execute(_INSERT_AUDIT, rows)
+
     def list_audit(
         self, *, patient_id: str | None = None, actor: str | None = None, limit: int = 100
     ) -> list[AuditRecord]:
@@ -394,24 +561,26 @@ class SqlTransaction(Transaction):
         return [_audit(row) for row in rows]
 
     # CDS Hooks token ids
-    def claim_jti(self, issuer: str, jti: str, *, expires_at: datetime, now: datetime) -> bool:
-        """One statement: insert, or take over an expired row; a live row leaves nothing changed
-        and returns no row, which is the replay (RETURNING, as psycopg reports no rowcount here)."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            statement: Any = pg_insert(_JTI)
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            statement = sqlite_insert(_JTI)
-        statement = statement.values(issuer=issuer, jti=jti, expires_at=expires_at)
-        statement = statement.on_conflict_do_update(
-            index_elements=[_JTI.c.issuer, _JTI.c.jti],
-            set_={"expires_at": statement.excluded.expires_at},
-            where=_JTI.c.expires_at < now,
-        )
-        return self.session.execute(statement.returning(_JTI.c.jti)).first() is not None
+    def claim_jtis(self, tokens: Sequence[TokenId], *, now: datetime) -> list[bool]:
+        """Per token one upsert (`_CLAIM_JTI`, built once); a repeat within `tokens` is answered
+        without one: PostgreSQL cannot touch one row twice in a statement, and it is a replay."""
+        connection = self.session.connection()
+        claimed: dict[tuple[str, str], bool] = {}
+        answers: list[bool] = []
+        for token in tokens:
+            key = (token.issuer, token.jti)
+            if key in claimed:
+                answers.append(False)
+                continue
+            parameters = {
+                "issuer": token.issuer,
+                "jti": token.jti,
+                "expires_at": token.expires_at,
+                "now": now,
+            }
+            claimed[key] = connection.execute(_CLAIM_JTI, parameters).first() is not None
+            answers.append(claimed[key])
+        return answers
 
     def purge_jti(self, now: datetime) -> int:
         deleted = self.session.execute(delete(_JTI).where(_JTI.c.expires_at < now).returning(_JTI.c.jti))

@@ -1,96 +1,149 @@
-"""CDS Hooks data gathering (api/cds_context.py): audit group commit and prefetch query templates."""
+"""CDS Hooks data gathering (api/cds_context.py): the group-commit writer and prefetch query templates."""
 
 from __future__ import annotations
 
-import threading
+import asyncio
 import time
-from functools import partial
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from integrome.api.cds_context import _DatabaseReplay, _GroupCommit, _query
+from integrome.api.cds_context import CdsRead, CdsWriter, ReadOutcome, _query
+from integrome.api.service import patient_source_key
 from integrome.errors import StorageError
-from integrome.storage import AuditEvent, AuditRecord, Transaction, create_repository
+from integrome.storage import NewAnalysis, TokenId, create_repository
 from integrome.storage.sql import SqlRepository, make_engine
 
-
-def _append(tx: Transaction, event: AuditEvent) -> AuditRecord:
-    return tx.append_audit(event)
+KEY = b"k" * 32
 
 
-def _event(n: int) -> AuditEvent:
-    return AuditEvent(actor=f"ehr#{n}", role="cds-client", action="cds.order-sign", outcome="success")
+def _token(jti: str, until: float | None = None) -> TokenId:
+    return TokenId("https://ehr", jti, datetime.fromtimestamp(until or time.time() + 300, UTC))
 
 
-def test_concurrent_calls_each_return_only_after_their_audit_row_is_committed(tmp_path: Path) -> None:
+def _store(repository: SqlRepository, patient: str) -> str:
+    with repository.transaction() as tx:
+        stored = tx.add_analysis(
+            NewAnalysis(
+                patient_source_key=patient_source_key(KEY, patient),
+                sex="unknown",
+                birth_year=None,
+                kb_version="test",
+                analysis_json="{}",
+                documents=[],
+                genes=[],
+                drugs=[],
+                created_by=None,
+            )
+        )
+    return stored.id
+
+
+def _read(n: int, jti: str, patient: str) -> CdsRead:
+    return CdsRead(
+        token=_token(jti),
+        keys=(patient_source_key(KEY, "unknown-id"), patient_source_key(KEY, patient)),
+        actor=f"https://ehr#{n}",
+        action="cds.order-sign",
+    )
+
+
+async def _all(writer: CdsWriter, reads: list[CdsRead]) -> list[ReadOutcome | BaseException]:
+    return await asyncio.gather(*(writer.submit(read) for read in reads), return_exceptions=True)
+
+
+def test_concurrent_calls_share_commits_and_each_is_audited_before_it_returns(tmp_path: Path) -> None:
     repository = create_repository(f"sqlite:///{tmp_path / 'a.db'}")
-    writer = _GroupCommit(repository)
-    seen: dict[int, bool] = {}
-    start = threading.Barrier(16)
+    assert isinstance(repository, SqlRepository)
+    analysis = _store(repository, "P1")
+    writer = CdsWriter(repository)
+    audited: dict[int, bool] = {}
 
-    def call(n: int) -> None:
-        start.wait()
-        event = _event(n)
-        writer.run(lambda tx: tx.append_audit(event))
+    async def call(n: int) -> ReadOutcome:
+        outcome = await writer.submit(_read(n, f"t{n}", "P1"))
         with repository.transaction() as tx:
-            seen[n] = any(row.actor == f"ehr#{n}" for row in tx.list_audit(limit=100))
+            audited[n] = any(row.actor == f"https://ehr#{n}" for row in tx.list_audit(limit=200))
+        return outcome
 
-    threads = [threading.Thread(target=call, args=(n,)) for n in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert seen == dict.fromkeys(range(16), True)
+    async def main() -> list[ReadOutcome]:
+        return await asyncio.gather(*(call(n) for n in range(40)))
+
+    outcomes = asyncio.run(main())
+    writer.close()
+    assert outcomes == [ReadOutcome(fresh=True, analysis_id=analysis)] * 40
+    assert audited == dict.fromkeys(range(40), True)
+    with repository.engine.connect() as connection:
+        rows = connection.execute(text("SELECT patient_id, analysis_id FROM audit_log")).all()
+    assert len(rows) == 40
+    assert {row.analysis_id for row in rows} == {analysis}
     repository.close()
 
 
-def test_a_failed_audit_commit_fails_the_call_and_leaves_the_writer_usable(tmp_path: Path) -> None:
-    broken = SqlRepository(make_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'a.db'}"))
-    writer = _GroupCommit(broken)
-    for n in range(2):
-        with pytest.raises(StorageError):
-            writer.run(partial(_append, event=_event(n)))
-
-
-def test_a_jti_claimed_by_many_threads_at_once_is_accepted_once(tmp_path: Path) -> None:
+def test_a_read_of_a_patient_without_analysis_is_claimed_but_not_audited(tmp_path: Path) -> None:
     repository = create_repository(f"sqlite:///{tmp_path / 'a.db'}")
-    replay = _DatabaseReplay(_GroupCommit(repository))
-    now = time.time()
-    start = threading.Barrier(12)
-    results: list[bool] = []
+    assert isinstance(repository, SqlRepository)
+    writer = CdsWriter(repository)
+    outcomes = asyncio.run(_all(writer, [_read(1, "t1", "nobody"), _read(2, "t1", "nobody")]))
+    writer.close()
+    assert outcomes == [ReadOutcome(fresh=True), ReadOutcome(fresh=False)]
+    with repository.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM audit_log")).scalar() == 0
+        assert connection.execute(text("SELECT jti FROM cds_jti")).scalars().all() == ["t1"]
+    repository.close()
 
-    def call(n: int) -> None:
-        start.wait()
-        results.append(replay.claim("https://ehr", "same" if n % 2 else f"own-{n}", until=now + 300, now=now))
 
-    threads = [threading.Thread(target=call, args=(n,)) for n in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert sorted(results) == [False] * 5 + [True] * 7
+def test_a_jti_sent_by_many_calls_at_once_is_accepted_once(tmp_path: Path) -> None:
+    repository = create_repository(f"sqlite:///{tmp_path / 'a.db'}")
+    writer = CdsWriter(repository)
+    reads = [CdsRead(token=_token("same" if n % 2 else f"own-{n}")) for n in range(12)]
+    outcomes = asyncio.run(_all(writer, reads))
+    writer.close()
+    assert sorted(o.fresh for o in outcomes if isinstance(o, ReadOutcome)) == [False] * 5 + [True] * 7
     repository.close()
 
 
 def test_a_jti_used_against_one_server_process_is_refused_by_another(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'a.db'}"
     first, second = create_repository(url), create_repository(url, migrate=False)
-    now = time.time()
-    assert _DatabaseReplay(_GroupCommit(first)).claim("https://ehr", "t", until=now + 300, now=now)
-    assert not _DatabaseReplay(_GroupCommit(second)).claim("https://ehr", "t", until=now + 300, now=now)
+    one, other = CdsWriter(first), CdsWriter(second)
+    assert asyncio.run(one.submit(CdsRead(_token("t")))).fresh
+    assert not asyncio.run(other.submit(CdsRead(_token("t")))).fresh
+    one.close()
+    other.close()
     first.close()
     second.close()
 
 
-def test_expired_jti_are_purged_while_claiming(tmp_path: Path) -> None:
+def test_a_failed_commit_fails_its_calls_and_the_writer_goes_on(tmp_path: Path) -> None:
+    broken = SqlRepository(make_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'a.db'}"))
+    writer = CdsWriter(broken)
+    for n in range(2):
+        outcomes = asyncio.run(_all(writer, [CdsRead(_token(f"t{n}")), CdsRead(_token(f"u{n}"))]))
+        assert all(isinstance(o, StorageError) for o in outcomes)
+    writer.close()
+
+
+def test_a_closed_writer_refuses_new_calls(tmp_path: Path) -> None:
+    repository = create_repository(f"sqlite:///{tmp_path / 'a.db'}")
+    writer = CdsWriter(repository)
+    writer.close()
+    with pytest.raises(StorageError, match="closed"):
+        asyncio.run(writer.submit(CdsRead(_token("t"))))
+    repository.close()
+
+
+def test_expired_jti_are_purged_inside_a_batch(tmp_path: Path) -> None:
     repository = create_repository(f"sqlite:///{tmp_path / 'a.db'}")
     assert isinstance(repository, SqlRepository)
-    replay = _DatabaseReplay(_GroupCommit(repository), purge_interval=0.0)
+    writer = CdsWriter(repository, purge_interval=0.0)
     now = time.time()
-    assert replay.claim("https://ehr", "old", until=now - 1, now=now - 60)
-    assert replay.claim("https://ehr", "new", until=now + 300, now=now)
+    old = CdsRead(_token("old", until=now - 1))
+    assert asyncio.run(writer.submit(old)).fresh
+    assert asyncio.run(writer.submit(replace(old, token=_token("new")))).fresh
+    writer.close()
     with repository.engine.connect() as connection:
         left = connection.execute(text("SELECT jti FROM cds_jti")).scalars().all()
     assert left == ["new"]

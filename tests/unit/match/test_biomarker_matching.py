@@ -597,8 +597,10 @@ def test_regimen_already_received_in_full_is_not_offered_again() -> None:
     result = match_biomarkers(patient, kb(LETROZOLE_ER, PALBOCICLIB_LETROZOLE_ER, FULVESTRANT_ER))
     assert [i.drugs for i in only(result.insights, "therapy")] == [["fulvestrant", "palbociclib"]]
     assert result.warnings == [
-        "letrozole not listed: previously received (stopped)",
-        "palbociclib + letrozole not listed: previously received (stopped)",
+        "letrozole not listed: previously received (stopped); check whether it was given in the adjuvant "
+        "setting",
+        "palbociclib + letrozole not listed: previously received (stopped); check whether it was given in "
+        "the adjuvant setting",
     ]
 
 

@@ -28,6 +28,7 @@ from integrome.storage import (
     DocumentMeta,
     NewAnalysis,
     Repository,
+    TokenId,
 )
 
 KEY_A = "a" * 64
@@ -308,7 +309,7 @@ def run_audit_events_are_listed_newest_first_and_filtered(repository: Repository
 def run_transaction_offers_no_way_to_change_audit_rows(repository: Repository) -> None:
     with repository.transaction() as tx:
         names = {name for name in dir(tx) if "audit" in name}
-    assert names == {"append_audit", "list_audit"}
+    assert names == {"append_audit", "append_audits", "list_audit"}
 
 
 def run_cds_feedback_is_stored(repository: Repository) -> None:
@@ -377,29 +378,60 @@ def run_latest_analysis_id_is_the_newest_of_the_patient(repository: Repository) 
         assert tx.latest_analysis_id(first.patient_id) == second.id == newest.id
 
 
+def _claim(repository: Repository, *tokens: TokenId, now: datetime) -> list[bool]:
+    with repository.transaction() as tx:
+        return tx.claim_jtis(tokens, now=now)
+
+
 def run_jti_is_claimed_once_until_it_expires(repository: Repository) -> None:
     now = datetime.now(UTC)
     later = now + timedelta(minutes=6)
-    with repository.transaction() as tx:
-        assert tx.claim_jti("https://ehr.a", "t1", expires_at=now + timedelta(minutes=5), now=now)
-        assert tx.claim_jti("https://ehr.b", "t1", expires_at=now + timedelta(minutes=5), now=now)
-    with repository.transaction() as tx:
-        assert not tx.claim_jti("https://ehr.a", "t1", expires_at=now + timedelta(minutes=5), now=now)
-    with repository.transaction() as tx:
-        assert tx.claim_jti("https://ehr.a", "t1", expires_at=later + timedelta(minutes=5), now=later)
-    with repository.transaction() as tx:
-        assert not tx.claim_jti("https://ehr.a", "t1", expires_at=later + timedelta(minutes=5), now=later)
+    a1, b1 = (
+        TokenId(issuer, "t1", now + timedelta(minutes=5)) for issuer in ("https://ehr.a", "https://ehr.b")
+    )
+    assert _claim(repository, a1, b1, now=now) == [True, True]
+    assert _claim(repository, a1, now=now) == [False]
+    assert _claim(repository, replace(a1, expires_at=later + timedelta(minutes=5)), now=later) == [True]
+    assert _claim(repository, a1, now=later) == [False]
+
+
+def run_jti_repeated_within_one_claim_is_a_replay(repository: Repository) -> None:
+    now = datetime.now(UTC)
+    token = TokenId("https://ehr.a", "t1", now + timedelta(minutes=5))
+    other = TokenId("https://ehr.a", "t2", now + timedelta(minutes=5))
+    assert _claim(repository, token, other, token, now=now) == [True, True, False]
+    assert _claim(repository, other, now=now) == [False]
+
+
+def run_many_jti_are_claimed_in_one_call(repository: Repository) -> None:
+    now = datetime.now(UTC)
+    tokens = [TokenId("https://ehr.a", f"t{n}", now + timedelta(minutes=5)) for n in range(120)]
+    assert _claim(repository, *tokens[:70], now=now) == [True] * 70
+    assert _claim(repository, *tokens, now=now) == [False] * 70 + [True] * 50
 
 
 def run_purge_forgets_only_expired_jti(repository: Repository) -> None:
     now = datetime.now(UTC)
-    with repository.transaction() as tx:
-        tx.claim_jti("https://ehr.a", "old", expires_at=now - timedelta(seconds=1), now=now)
-        tx.claim_jti("https://ehr.a", "live", expires_at=now + timedelta(minutes=5), now=now)
+    old = TokenId("https://ehr.a", "old", now - timedelta(seconds=1))
+    live = TokenId("https://ehr.a", "live", now + timedelta(minutes=5))
+    assert _claim(repository, old, live, now=now) == [True, True]
     with repository.transaction() as tx:
         assert tx.purge_jti(now) == 1
+    assert _claim(repository, live, now=now) == [False]
+
+
+def run_audit_events_are_appended_in_one_call(repository: Repository) -> None:
+    events = [
+        AuditEvent(actor=f"ehr#{n}", role="cds-client", action="cds.order-sign", outcome="success")
+        for n in range(3)
+    ]
     with repository.transaction() as tx:
-        assert not tx.claim_jti("https://ehr.a", "live", expires_at=now + timedelta(minutes=5), now=now)
+        tx.append_audits(events)
+        tx.append_audits([])
+    with repository.transaction() as tx:
+        listed = tx.list_audit()
+    assert sorted(e.actor for e in listed) == ["ehr#0", "ehr#1", "ehr#2"]
+    assert all(e.at.tzinfo is not None and e.role == "cds-client" for e in listed)
 
 
 ALL = [
@@ -426,7 +458,10 @@ ALL = [
     run_patient_is_found_by_source_key_or_alias_key,
     run_latest_analysis_id_is_the_newest_of_the_patient,
     run_jti_is_claimed_once_until_it_expires,
+    run_jti_repeated_within_one_claim_is_a_replay,
+    run_many_jti_are_claimed_in_one_call,
     run_purge_forgets_only_expired_jti,
+    run_audit_events_are_appended_in_one_call,
 ]
 """Every repository-level behaviour, for backends' parametrized tests."""
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from alembic.migration import MigrationContext
 from tests.unit.storage import contract
 
 from integrome.errors import ConfigError, StorageError
-from integrome.storage import Repository, create_repository, downgrade, upgrade
+from integrome.storage import AuditEvent, Repository, create_repository, downgrade, upgrade
 from integrome.storage.models import Base
 from integrome.storage.sql import SqlRepository
 
@@ -85,3 +87,40 @@ def test_unreachable_database_fails_readiness(tmp_path: Path) -> None:
     broken = create_repository(f"sqlite:///{tmp_path / 'missing' / 'db.sqlite'}", migrate=False)
     with pytest.raises(StorageError, match="database unreachable"):
         broken.ping()
+
+
+def test_queued_writers_of_two_repositories_on_one_file_take_turns(
+    url: str, repository: SqlRepository
+) -> None:
+    """Two repositories stand for two server processes: a queued transaction waits on the
+    writer lock until the other's has committed, instead of polling SQLite's busy handler."""
+    other = create_repository(url, migrate=False)
+    inside, order = threading.Event(), []
+
+    def second() -> None:
+        inside.wait(timeout=10)
+        with other.transaction(queued=True) as tx:
+            order.append("second")
+            tx.append_audit(AuditEvent(actor="b", role="cds-client", action="x", outcome="success"))
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    with repository.transaction(queued=True) as tx:
+        inside.set()
+        time.sleep(0.3)
+        order.append("first")
+        tx.append_audit(AuditEvent(actor="a", role="cds-client", action="x", outcome="success"))
+    waiter.join(timeout=10)
+    other.close()
+    assert order == ["first", "second"]
+    with repository.transaction() as tx:
+        assert sorted(row.actor for row in tx.list_audit()) == ["a", "b"]
+
+
+def test_an_in_memory_database_needs_no_writer_lock() -> None:
+    repository = create_repository("sqlite://")
+    with repository.transaction(queued=True) as tx:
+        tx.append_audit(AuditEvent(actor="a", role="cds-client", action="x", outcome="success"))
+    with repository.transaction() as tx:
+        assert [row.actor for row in tx.list_audit()] == ["a"]
+    repository.close()

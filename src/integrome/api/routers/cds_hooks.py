@@ -13,6 +13,7 @@ import json
 import threading
 from typing import Annotated, Any, Literal, TypeVar
 
+import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -25,6 +26,7 @@ from integrome.api.jwt import TokenError
 from integrome.api.problems import problem_response, problem_responses
 from integrome.deliver.cds_hooks import (
     SERVICES,
+    DraftOrder,
     ServiceDefinition,
     discovery,
     draft_orders,
@@ -174,30 +176,38 @@ def _unauthorized(exc: TokenError) -> HTTPException:
     return HTTPException(401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
-def _verified(request: Request, credentials: Credentials, runtime: CdsRuntime, *, claim: bool) -> CdsCaller:
-    if credentials is None:
+def _verified(request: Request, token: str | None, runtime: CdsRuntime) -> CdsCaller:
+    """The verified caller; its `jti` is not yet claimed."""
+    if token is None:
         raise HTTPException(
             401, "a bearer JWT from a trusted CDS client is required", headers={"WWW-Authenticate": "Bearer"}
         )
     try:
-        return runtime.verifier.verify(credentials.credentials, _audiences(request, runtime), claim=claim)
+        return runtime.verifier.verify(token, _audiences(request, runtime), claim=False)
     except TokenError as exc:
         raise _unauthorized(exc) from exc
 
 
-def cds_caller(request: Request, credentials: Credentials, runtime: Runtime) -> CdsCaller:
-    """401 unless the call carries a valid, unused JWT from a configured CDS client."""
-    return _verified(request, credentials, runtime, claim=True)
+async def cds_caller(request: Request, credentials: Credentials, runtime: Runtime) -> CdsCaller:
+    """401 unless the call carries a valid, unused JWT from a configured CDS client. Async, like
+    every dependency here: the check is CPU only, and a sync dependency would cost a thread-pool
+    round trip."""
+    caller = _verified(request, credentials.credentials if credentials else None, runtime)
+    try:
+        await runtime.claim(TokenUse(caller))
+    except TokenError as exc:
+        raise _unauthorized(exc) from exc
+    return caller
 
 
-def cds_token_use(request: Request, credentials: Credentials, runtime: Runtime) -> TokenUse:
-    """As `cds_caller`, with the `jti` claimed later in the call's own unit of work (one commit
-    for the claim and the audit row instead of two)."""
-    return TokenUse(_verified(request, credentials, runtime, claim=False))
+def _bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header (the scheme is case-insensitive)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
 
 
 Caller = Annotated[CdsCaller, Depends(cds_caller)]
-Use = Annotated[TokenUse, Depends(cds_token_use)]
 
 
 def _service(service_id: str) -> ServiceDefinition:
@@ -222,7 +232,7 @@ def _parse(raw: bytes, model: type[M]) -> M:
 
 
 def _json(payload: dict[str, Any]) -> Response:
-    return Response(json.dumps(payload, ensure_ascii=False).encode(), media_type="application/json")
+    return Response(orjson.dumps(payload), media_type="application/json")
 
 
 def _inline(node: Any, definitions: dict[str, Any]) -> Any:
@@ -254,7 +264,7 @@ def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
     response_model=DiscoveryResponse,
     responses=problem_responses(401),
 )
-def discover(_caller: Caller) -> Response:
+async def discover(_caller: Caller) -> Response:
     return _json(discovery())
 
 
@@ -263,12 +273,17 @@ def discover(_caller: Caller) -> Response:
     summary="Call a CDS service (patient-view, order-select, order-sign)",
     response_model=CardsResponse,
     responses=problem_responses(400, 401, 404, 412, 422),
-    openapi_extra=_body_schema(HookRequest),
+    openapi_extra={**_body_schema(HookRequest), "security": [{"HTTPBearer": []}]},
 )
-async def call_service(service_id: str, request: Request, use: Use, runtime: Runtime) -> Response:
+async def call_service(service_id: str, request: Request) -> Response:
     """The cards for this call. The token's `jti` is claimed with the patient lookup and audit row;
     a call failing before that still claims it, so no token serves twice (a replay is 401 even
-    when the body is also wrong)."""
+    when the body is also wrong).
+
+    The token is read and checked here rather than by dependencies: this is the one
+    latency-bound endpoint, and dependency resolution cost a measurable share of its CPU."""
+    runtime = await get_runtime(request)
+    use = TokenUse(_verified(request, _bearer_token(request), runtime))
     try:
         return await _answer(service_id, request, use, runtime)
     except TokenError as exc:
@@ -276,53 +291,55 @@ async def call_service(service_id: str, request: Request, use: Use, runtime: Run
     except Exception:
         if not use.claimed:
             try:
-                await run_in_threadpool(runtime.claim, use)
+                await runtime.claim(use)
             except TokenError as exc:
                 raise _unauthorized(exc) from exc
         raise
 
 
 async def _answer(service_id: str, request: Request, use: TokenUse, runtime: CdsRuntime) -> Response:
+    """Cards are built on the event loop: from a cached patient they take well under a
+    millisecond, less than a thread-pool round trip."""
     service = _service(service_id)
     body = _parse(await request.body(), HookRequest)
     if body.hook != service.hook:
         raise HTTPException(
             422, f"hook: this service answers {service.hook!r}, the request is for {body.hook!r}"
         )
+    orders = _orders(service, body)
     try:
-        cards = await run_in_threadpool(_cards, runtime, service, body, use, client_ip(request))
+        data = await runtime.patient_data(body, use, client_ip=client_ip(request))
     except PreconditionFailed as exc:
         return problem_response(412, str(exc))
-    return _json({"cards": cards})
-
-
-def _cards(
-    runtime: CdsRuntime, service: ServiceDefinition, body: HookRequest, use: TokenUse, ip: str | None
-) -> list[dict[str, Any]]:
-    orders = None
-    if service.hook in ("order-select", "order-sign"):
-        selections = None
-        if service.hook == "order-select":
-            raw = body.context.get("selections")
-            if not isinstance(raw, list) or not raw or not all(isinstance(s, str) for s in raw):
-                raise InputError("request", "context.selections", "expected the ids of the selected orders")
-            selections = raw
-        orders = draft_orders(body.context.get("draftOrders"), selections)
-    data = runtime.patient_data(body, use, client_ip=ip)
     if orders is None:
-        return patient_view_cards(
+        cards = patient_view_cards(
             data.patient,
             runtime.kb,
             hook_instance=body.hookInstance,
             patient_reference=data.patient_reference,
         )
-    return order_cards(
-        data.patient,
-        orders,
-        runtime.kb,
-        hook_instance=body.hookInstance,
-        patient_reference=data.patient_reference,
-    )
+    else:
+        cards = order_cards(
+            data.patient,
+            orders,
+            runtime.kb,
+            hook_instance=body.hookInstance,
+            patient_reference=data.patient_reference,
+        )
+    return _json({"cards": cards})
+
+
+def _orders(service: ServiceDefinition, body: HookRequest) -> list[DraftOrder] | None:
+    """The draft orders an order hook checks (`context.selections` narrows order-select's)."""
+    if service.hook not in ("order-select", "order-sign"):
+        return None
+    selections = None
+    if service.hook == "order-select":
+        raw = body.context.get("selections")
+        if not isinstance(raw, list) or not raw or not all(isinstance(s, str) for s in raw):
+            raise InputError("request", "context.selections", "expected the ids of the selected orders")
+        selections = raw
+    return draft_orders(body.context.get("draftOrders"), selections)
 
 
 @router.post(

@@ -31,7 +31,8 @@ class Ready(BaseModel):
 
 
 @router.get("/health", response_model=Health)
-def health() -> Health:
+async def health() -> Health:
+    """Async: a sync endpoint would answer through the thread pool."""
     return Health(status="ok", version=__version__)
 
 

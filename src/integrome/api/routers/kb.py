@@ -3,6 +3,12 @@
 Reading is open to every signed-in role. Publishing a laboratory test catalog is for the lab role
 (and admins): the file is validated and imported exactly as `integrome kb import catalog` does,
 into the server's knowledge-base folder (INTEGROME_KB_PATH), which changes the KB version.
+
+A lab user publishes only for the laboratories an admin linked them to (`integrome users
+link-lab`, `PUT /api/v1/users/{name}/labs/{lab_id}`): every provider of the catalog sent, and
+every provider of the published catalog it replaces, must be one of them, so no laboratory can
+publish under another's name or overwrite another's catalog. A lab user without links publishes
+nothing; admins publish anything. A refusal is a 403, written to the audit log.
 """
 
 from __future__ import annotations
@@ -14,16 +20,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 
-from integrome.api.audit import record
+from integrome.api.audit import record, record_refusal
 from integrome.api.auth import Principal
 from integrome.api.dependencies import AppSettings, Caller, Repo, client_ip, require_roles
 from integrome.api.problems import problem_responses
 from integrome.api.uploads import JSON_TYPES
 from integrome.errors import KnowledgeBaseError
 from integrome.knowledge import KbInfo, load_knowledge_base
-from integrome.model import CatalogTest, Provider, Trial
+from integrome.model import Catalog, CatalogTest, Provider, Trial
+from integrome.storage.base import Repository
 
-__all__ = ["router"]
+__all__ = ["authorize_publishing", "published_labs", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge base"])
 
@@ -45,6 +52,55 @@ class PublishedCatalog(BaseModel):
     tests: int
     replaced: bool = Field(description="an earlier catalog of the same name was replaced")
     kb_version: str
+
+
+def published_labs(kb_path: pathlib.Path, name: str) -> frozenset[str] | None:
+    """Provider ids of the published catalog file(s) called `name` (whatever the suffix: a PUT as
+    YAML sits beside an earlier JSON one); None when one of them cannot be read, so its owner is
+    unknown."""
+    from integrome.knowledge.catalog import CATALOG_DIR, CATALOG_SUFFIXES, parse_catalog
+
+    labs: set[str] = set()
+    for suffix in CATALOG_SUFFIXES:
+        path = kb_path / CATALOG_DIR / f"{name}{suffix}"
+        if not path.is_file():
+            continue
+        try:
+            catalog = parse_catalog(path.read_text(encoding="utf-8"), path.name)
+        except (OSError, UnicodeDecodeError, KnowledgeBaseError):
+            return None
+        labs.update(provider.id for provider in catalog.providers)
+    return frozenset(labs)
+
+
+def authorize_publishing(
+    repository: Repository,
+    principal: Principal,
+    catalog: Catalog,
+    *,
+    kb_path: pathlib.Path,
+    name: str,
+    client_ip: str | None,
+) -> None:
+    """403 (audited as a denied `catalog.publish`) unless the caller is an admin or linked to every
+    laboratory of `catalog` and of the published catalog `name` it would replace."""
+    if principal.role == "admin":
+        return
+    with repository.transaction() as tx:
+        linked = set(tx.user_labs(principal.user_id))
+    replaced = published_labs(kb_path, name)
+    if replaced is None:
+        reason = f"the published catalog {name!r} cannot be read, so only an admin may replace it"
+    else:
+        missing = sorted(({provider.id for provider in catalog.providers} | replaced) - linked)
+        if not missing:
+            return
+        reason = (
+            f"user {principal.name!r} is not linked to laboratory {', '.join(map(repr, missing))}; "
+            "an admin links lab users to their laboratories"
+        )
+    record_refusal(repository, principal, "catalog.publish", client_ip=client_ip)
+    raise HTTPException(403, reason)
 
 
 @router.get("/kb", response_model=KbInfo, responses=problem_responses(401))
@@ -107,7 +163,7 @@ async def publish_catalog(
     """Publish (or replace) a laboratory's test catalog, schema `integrome.catalog/1`."""
     from fastapi.concurrency import run_in_threadpool
 
-    from integrome.knowledge.catalog import import_catalog
+    from integrome.knowledge.catalog import import_catalog, parse_catalog
 
     if settings.kb_path is None:
         raise HTTPException(
@@ -122,6 +178,25 @@ async def publish_catalog(
         if len(body) > _CATALOG_LIMIT:
             raise HTTPException(413, f"a catalog is at most {_CATALOG_LIMIT} bytes")
     suffix = ".json" if media_type in JSON_TYPES else ".yaml"
+    try:
+        text = bytes(body).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HTTPException(
+            422, f"{name}{suffix}: expected UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from exc
+    try:
+        catalog = await run_in_threadpool(parse_catalog, text, f"{name}{suffix}")
+    except KnowledgeBaseError as exc:
+        raise HTTPException(422, " ".join(str(exc).split())) from exc
+    await run_in_threadpool(
+        authorize_publishing,
+        repository,
+        principal,
+        catalog,
+        kb_path=settings.kb_path,
+        name=name,
+        client_ip=client_ip(request),
+    )
     scratch = settings.data_dir / "uploads"
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="catalog-", dir=scratch) as folder:

@@ -34,9 +34,11 @@ from integrome.api.dependencies import (
     get_pseudonym_key,
 )
 from integrome.api.jobs import JobRunner
+from integrome.api.jwt import TokenError
 from integrome.api.routers.analyses import ANALYSIS_ID, _read
 from integrome.api.routers.auth import issue_token
 from integrome.api.routers.jobs import get_job
+from integrome.api.routers.kb import authorize_publishing
 from integrome.api.service import RunRequest, analysis_job
 from integrome.api.uploads import receive_upload
 from integrome.api.web_kb import PAGE_SIZE, CatalogFilters, KbFilters, catalog_rows, kb_rows
@@ -59,6 +61,7 @@ from integrome.api.web_session import (
     CSRF_COOKIE,
     CSRF_HEADER,
     HOME,
+    SESSION_COOKIE,
     WEB_PREFIX,
     end_session,
     page_roles,
@@ -173,8 +176,23 @@ async def sign_in(
 
 
 @router.post(f"{WEB_PREFIX}/signout")
-async def sign_out(request: Request) -> Response:
+async def sign_out(
+    request: Request,
+    repository: Repo,
+    authenticator: Annotated[Authenticator, Depends(get_authenticator)],
+) -> Response:
+    """Ends the session and revokes its token (as `POST /api/v1/auth/logout`), so a copy of the
+    cookie is useless afterwards."""
     await _posted_form(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        try:
+            principal = await run_in_threadpool(authenticator.revoke, token)
+        except TokenError:
+            pass  # an expired or tampered cookie: nothing left to revoke
+        else:
+            with repository.transaction() as tx:
+                record(tx, principal, "logout", client_ip=client_ip(request))
     response = _see_other(f"{WEB_PREFIX}/signin")
     end_session(response, request)
     return response
@@ -539,6 +557,15 @@ async def _save(
     file_name: str,
 ) -> str:
     kb_path = _kb_path(settings)
+    await run_in_threadpool(
+        authorize_publishing,
+        repository,
+        principal,
+        catalog,
+        kb_path=kb_path,
+        name=pathlib.Path(file_name).stem,
+        client_ip=client_ip(request),
+    )
     await run_in_threadpool(save_catalog, catalog, file_name, kb_path, settings.data_dir / "uploads")
     with repository.transaction() as tx:
         record(tx, principal, "catalog.publish", client_ip=client_ip(request))
