@@ -89,7 +89,9 @@ def test_serve_migrates_listens_and_logs_json(tmp_path: Path) -> None:
                     assert json.load(response) == {"status": "ready", "database": "ok"}
                     break
             except OSError:
-                assert server.poll() is None, "server exited"
+                if server.poll() is not None:
+                    errors = server.stderr.read() if server.stderr is not None else ""
+                    pytest.fail(f"server exited with {server.returncode}: {errors[-2000:]}")
                 assert time.monotonic() < deadline, "server did not become ready"
                 time.sleep(0.3)
     finally:
@@ -152,7 +154,9 @@ def test_serve_with_two_workers_answers(tmp_path: Path) -> None:
                     assert json.load(response)["status"] == "ready"
                     break
             except OSError:
-                assert server.poll() is None, "server exited"
+                if server.poll() is not None:
+                    errors = server.stderr.read() if server.stderr is not None else ""
+                    pytest.fail(f"server exited with {server.returncode}: {errors[-2000:]}")
                 assert time.monotonic() < deadline, "server did not become ready"
                 time.sleep(0.3)
     finally:

@@ -8,6 +8,7 @@ takes settings, repository and caller from `api.dependencies`.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import secrets
@@ -31,7 +32,7 @@ from integrome.settings import Settings
 from integrome.storage import create_repository
 from integrome.storage.blobs import BlobStore
 
-__all__ = ["CdsCors", "RequestLog", "create_app", "create_app_from_env"]
+__all__ = ["CdsCors", "RequestLog", "create_app", "create_app_from_env", "warm_up"]
 
 log = logging.getLogger("integrome.api")
 
@@ -86,7 +87,21 @@ def create_app_from_env() -> FastAPI:
     schema was migrated once by `integrome serve` before the workers started."""
     settings = Settings()
     configure_logging(settings.log_level)
-    return create_app(settings, migrate=False)
+    app = create_app(settings, migrate=False)
+    warm_up(app)
+    return app
+
+
+def warm_up(app: FastAPI) -> None:
+    """Prepare a server process before it takes traffic: with CDS clients configured, load what
+    the services answer from (the first EHR call would otherwise wait for it, and every call
+    behind it), then exclude everything loaded so far from the cyclic garbage collector's scans
+    (`gc.freeze`): the knowledge base is long-lived, and walking it in a full collection paused
+    every call in flight."""
+    if app.state.settings.cds_clients:
+        cds_hooks.cds_runtime(app).warm()
+    gc.collect()
+    gc.freeze()
 
 
 class CdsCors:

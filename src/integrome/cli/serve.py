@@ -30,7 +30,7 @@ def serve(
 
     import uvicorn
 
-    from integrome.api.app import create_app
+    from integrome.api.app import create_app, warm_up
     from integrome.api.auth import load_signing_key
     from integrome.api.logs import configure_logging
     from integrome.api.service import load_pseudonym_key
@@ -47,7 +47,9 @@ def serve(
         extra={"host": host, "port": port, "workers": workers, "database": url.split(":", 1)[0]},
     )
     if workers == 1:
-        uvicorn.run(create_app(settings, migrate=False), host=host, port=port, log_config=None)
+        app = create_app(settings, migrate=False)
+        warm_up(app)
+        uvicorn.run(app, host=host, port=port, log_config=None)
     else:
         from uvicorn.supervisors import Multiprocess
 

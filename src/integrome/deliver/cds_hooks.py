@@ -24,6 +24,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from threading import Lock
 from typing import Any, get_args
 
@@ -385,8 +386,10 @@ def draft_orders(bundle: Any, selections: Sequence[str] | None) -> list[DraftOrd
 # -- card building ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)
 def _md(text: str) -> str:
-    """Escape Markdown control characters in text that comes from data, not from us."""
+    """Escape Markdown control characters in text that comes from data, not from us (cached: a
+    patient's cards repeat the same lines on every call, and escaping was most of their cost)."""
     return _MARKDOWN.sub(r"\\\1", text)
 
 

@@ -155,3 +155,24 @@ def test_prefetch_templates_are_filled_from_the_context_and_url_encoded() -> Non
     assert _query(template, {"patientId": "a b/1"}) == "Observation?patient=a%20b%2F1&category=laboratory"
     assert _query(template, {}) is None
     assert _query(template, {"patientId": {"id": "x"}}) is None
+
+
+def test_a_cancelled_call_is_still_committed_and_the_writer_goes_on(tmp_path: Path) -> None:
+    """A client that hangs up cancels its call; the claim and audit row it queued are committed all
+    the same (the read may have happened), and later calls are served."""
+    repository = create_repository(f"sqlite:///{tmp_path / 'a.db'}")
+    assert isinstance(repository, SqlRepository)
+    analysis = _store(repository, "P1")
+    writer = CdsWriter(repository)
+
+    async def main() -> ReadOutcome:
+        gone = asyncio.ensure_future(writer.submit(_read(1, "t1", "P1")))
+        await asyncio.sleep(0)
+        gone.cancel()
+        return await writer.submit(_read(2, "t2", "P1"))
+
+    assert asyncio.run(main()) == ReadOutcome(fresh=True, analysis_id=analysis)
+    writer.close()
+    with repository.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM audit_log")).scalar() == 2
+    repository.close()

@@ -14,14 +14,14 @@ import threading
 from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from integrome.api.cds_context import CdsRuntime, HookRequest, PreconditionFailed, TokenUse
 from integrome.api.cds_security import CdsCaller
-from integrome.api.dependencies import client_ip, get_pseudonym_key, get_repository, get_settings
+from integrome.api.dependencies import client_ip
 from integrome.api.jwt import TokenError
 from integrome.api.problems import problem_response, problem_responses
 from integrome.deliver.cds_hooks import (
@@ -137,19 +137,23 @@ class FeedbackStored(_Strict):
 # -- wiring -----------------------------------------------------------------------------------
 
 
-async def get_runtime(request: Request) -> CdsRuntime:
-    """The app's CDS Hooks state, created on first use (verifier, knowledge base, caches). Async:
-    it never blocks, and a sync dependency would cost every call a thread-pool round trip."""
-    runtime: CdsRuntime | None = getattr(request.app.state, "cds", None)
+def cds_runtime(app: FastAPI) -> CdsRuntime:
+    """The app's CDS Hooks state (verifier, knowledge base, caches, writer), created on first use
+    or by the server's warm-up (`api.app.warm_up`)."""
+    runtime: CdsRuntime | None = getattr(app.state, "cds", None)
     if runtime is None:
         with _runtime_lock:
-            runtime = getattr(request.app.state, "cds", None)
+            runtime = getattr(app.state, "cds", None)
             if runtime is None:
-                runtime = CdsRuntime(
-                    get_settings(request), get_repository(request), get_pseudonym_key(request)
-                )
-                request.app.state.cds = runtime
+                runtime = CdsRuntime(app.state.settings, app.state.repository, app.state.pseudonym_key)
+                app.state.cds = runtime
     return runtime
+
+
+async def get_runtime(request: Request) -> CdsRuntime:
+    """Async: it never blocks once created, and a sync dependency would cost every call a
+    thread-pool round trip."""
+    return cds_runtime(request.app)
 
 
 Runtime = Annotated[CdsRuntime, Depends(get_runtime)]
