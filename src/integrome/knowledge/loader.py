@@ -33,9 +33,9 @@ _CORE_NAME = "knowledge/data"
 _KINDS = ("biomarkers", "hotspots")
 _TOP_KEYS = {"kind", "source", "source_version", "defaults", "records"}
 _PSEUDO_ROOTS = ("SOLID", "ANY")
-_OWNED_ELSEWHERE = frozenset({"pgx", "testing", "catalog", "trials"})
+_OWNED_ELSEWHERE = frozenset({"pgx", "testing", "catalog", "trials", "diagnostic"})
 """Sub-folders of data/ (and of extra folders) that belong to other loaders (PGx, guideline testing rules,
-the test catalog, clinical trials): hashed into the version but not parsed here."""
+the test catalog, clinical trials, diagnostic hallmark fusions): hashed into the version, not parsed here."""
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
