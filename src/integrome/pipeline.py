@@ -117,6 +117,7 @@ def _ingest_options(options: RunOptions, vcf: VcfOptions, genes: frozenset[str])
     from integrome.ingest.load import IngestOptions
     from integrome.ingest.proteomics import ProteomicsOptions
     from integrome.ingest.signatures import bed_territory_mb
+    from integrome.knowledge.diagnostic_fusions import load_diagnostic_fusions
 
     territory = options.panel_size_mb
     if territory is None and options.targets_bed is not None:
@@ -129,7 +130,8 @@ def _ingest_options(options: RunOptions, vcf: VcfOptions, genes: frozenset[str])
         copy_number=CopyNumberOptions(
             build=options.build, ploidy=options.ploidy, purity=options.purity, genes=genes
         ),
-        fusions=FusionOptions(genes=genes, build=options.build),
+        # Fusions of hallmark diagnostic genes are kept too (EWSR1, FLI1…): they mean a diagnosis.
+        fusions=FusionOptions(genes=genes | load_diagnostic_fusions().genes, build=options.build),
         expression=ExpressionOptions(reference=rna, genes=genes),
         proteomics=ProteomicsOptions(reference=protein, genes=genes),
         tmb_territory_mb=territory,

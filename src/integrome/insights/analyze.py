@@ -3,7 +3,8 @@
 No files, network, clock or randomness: the timestamp is passed in, so the same profile and
 knowledge-base version always give the same analysis. Matchers run in a fixed order; each sees
 the profile with the findings annotated by the steps before it. Their insights are then reconciled
-(a therapy the PGx engine warns against carries or yields to that warning) before test gaps.
+(a therapy the PGx engine warns against carries or yields to that warning; a drug a tier I therapy
+proposes gets the genotyping its CPIC guideline needs, e.g. DPYD before fluorouracil) before test gaps.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import integrome.match.concordance as concordance_matcher
 import integrome.match.gaps as gap_matcher
 import integrome.match.trials as trial_matcher
 from integrome.insights.rank import rank_insights
-from integrome.insights.reconcile import reconcile_pgx
+from integrome.insights.reconcile import reconcile_pgx, test_before_proposed
 from integrome.knowledge import KnowledgeBase
+from integrome.knowledge.diagnostic_fusions import load_diagnostic_fusions
 from integrome.knowledge.testing import load_gap_knowledge
 from integrome.knowledge.trials import trial_store
 from integrome.match.biomarker import match_biomarkers
+from integrome.match.diagnostic_fusions import diagnostic_fusion_insights
 from integrome.match.pgx import match_pgx
 from integrome.match.wording import unique
 from integrome.model import Analysis, Finding, Insight, PatientProfile, PgxResult
@@ -47,7 +50,17 @@ def _pharmacogenomics(profile: PatientProfile, kb: KnowledgeBase) -> _StepResult
     return _StepResult(result.insights, result.warnings, pgx=result.results)
 
 
-_STEPS: tuple[Callable[[PatientProfile, KnowledgeBase], _StepResult], ...] = (_biomarkers, _pharmacogenomics)
+def _diagnostic_fusions(profile: PatientProfile, _kb: KnowledgeBase) -> _StepResult:
+    # Hallmark fusions (EWSR1::FLI1 → Ewing sarcoma): diagnostic meaning and a check of the
+    # recorded diagnosis; the table is packaged-only, like the guideline testing rules.
+    return _StepResult(diagnostic_fusion_insights(profile, load_diagnostic_fusions()), [])
+
+
+_STEPS: tuple[Callable[[PatientProfile, KnowledgeBase], _StepResult], ...] = (
+    _biomarkers,
+    _diagnostic_fusions,
+    _pharmacogenomics,
+)
 
 
 def _trials(profile: PatientProfile, kb: KnowledgeBase, *, as_of: str) -> _StepResult:
@@ -75,6 +88,9 @@ def analyze(profile: PatientProfile, kb: KnowledgeBase, *, generated_at: str) ->
     reconciled = reconcile_pgx(insights, pgx)
     insights = reconciled.insights
     warnings.extend(reconciled.warnings)
+    proposed = test_before_proposed(insights, pgx, kb)
+    insights = proposed.insights
+    pgx = sorted([*pgx, *proposed.pgx], key=lambda result: result.gene)
     # After every matcher: test gaps also give catalog options to the PGx genotyping recommendations.
     gaps = gap_matcher.match_gaps(profile, kb, load_gap_knowledge(kb.extra_dir), insights)
     insights = [*gaps.prior, *gaps.insights]

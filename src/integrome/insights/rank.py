@@ -4,7 +4,9 @@ Safety comes first (a critical contraindication or a resistance to a drug the pa
 about to take), then therapies from the strongest evidence down (AMP/ASCO/CAP tier IA, IB, IIC,
 IID) and, within a tier, by line of therapy (an option approved after a therapy the patient had,
 then options without a prior-therapy requirement, then those approved after a therapy that cannot
-be confirmed or is not on record: `line_rank`), then warnings, germline findings, diagnostic and
+be confirmed or is not on record, then first-line approvals after progression on a drug of their
+class: `line_rank`) and, for one gene, chemotherapy-free regimens before those adding chemotherapy
+(`chemotherapy_count`), then warnings, germline findings, diagnostic and
 prognostic markers, tests to order, trials, and plain information. Ties break on gene, drugs and
 title so the order never depends on input order; trials keep the (deterministic) order of the trial matcher.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from integrome.insights.tiering import tier_rank
-from integrome.match.tiering import line_rank
+from integrome.match.tiering import chemotherapy_count, line_rank
 from integrome.model import Insight
 
 __all__ = ["rank_insights"]
@@ -36,17 +38,18 @@ def _group(insight: Insight) -> int:
 
 def _key(
     insight: Insight, in_use: frozenset[str]
-) -> tuple[int, int, int, int, tuple[str, ...], tuple[str, ...], str, str]:
+) -> tuple[int, int, int, int, tuple[str, ...], int, tuple[str, ...], str, str]:
     if insight.kind == "trial":
         # The trial matcher already orders eligible arms before near misses, then by criteria met;
         # the stable sort keeps that order inside the group.
-        return (_group(insight), 0, 0, 0, (), (), "", "")
+        return (_group(insight), 0, 0, 0, (), 0, (), "", "")
     return (
         _group(insight),
         tier_rank(insight.tier),
         0 if in_use & set(insight.drugs) else 1,
-        line_rank(insight.prior_therapy),
+        line_rank(insight.prior_therapy, insight.progressed_on),
         tuple(insight.genes),
+        chemotherapy_count(insight.drugs) if insight.kind == "therapy" else 0,
         tuple(insight.drugs),
         insight.title,
         insight.kind,

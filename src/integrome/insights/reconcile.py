@@ -6,6 +6,11 @@ recommends an alternative such as an aromatase inhibitor; PMID 29385237). Each s
 alone; read together, the therapy must carry the warning. A warning-level alert is stated in the
 therapy's summary and rationale (with the alert's citations); a critical one (the guideline says
 avoid the drug) removes the therapy, which the alert then mentions and a warning line explains.
+
+The other way round, a drug the analysis proposes may need a genotype first: the PGx engine asks for
+the genes of the patient's own drugs, and `test_before_proposed` asks it again for the drugs of the
+tier I options (fluorouracil in encorafenib + cetuximab + mFOLFOX6: DPYD genotyping before the first
+dose, CPIC 2017 update, PMID 29152729). The option then names the test in its rationale.
 """
 
 from __future__ import annotations
@@ -13,10 +18,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from integrome.match.pgx import HasPgx, proposed_drug_tests
 from integrome.match.wording import clamp, regimen
 from integrome.model import Insight, PgxResult
 
-__all__ = ["Reconciled", "reconcile_pgx"]
+__all__ = ["ProposedTests", "Reconciled", "reconcile_pgx", "test_before_proposed"]
+
+_PROPOSED_TIERS = frozenset({"IA", "IB"})
+"""Options whose drugs get pharmacogenomic testing: tier I, what the report puts forward as standard."""
 
 _ALERT_KINDS = frozenset({"pgx", "contraindication"})
 _ALERT_SEVERITIES = frozenset({"warning", "critical"})
@@ -54,6 +63,40 @@ def reconcile_pgx(insights: Sequence[Insight], pgx: Sequence[PgxResult]) -> Reco
             kept.append(insight)
     result = [_with_removed(i, removed.get(id(i), [])) for i in kept]
     return Reconciled(insights=result, warnings=warnings)
+
+
+@dataclass(frozen=True)
+class ProposedTests:
+    insights: list[Insight]
+    pgx: list[PgxResult]
+    """"Not assessed" results for the genes the proposed drugs add"""
+
+
+def test_before_proposed(insights: Sequence[Insight], pgx: Sequence[PgxResult], kb: HasPgx) -> ProposedTests:
+    """Genotyping recommendations for the drugs of tier I therapies whose CPIC genes no input assessed
+    and no current or planned drug already needed; each such therapy gains a line naming the test.
+
+    Insights keep their order; the new recommendations follow them.
+    """
+    proposed: dict[str, list[str]] = {}
+    for insight in insights:
+        if insight.kind == "therapy" and insight.tier in _PROPOSED_TIERS:
+            for drug in insight.drugs:
+                proposed.setdefault(drug, []).append(insight.title)
+    found = proposed_drug_tests(kb, pgx, proposed)
+    tests = {drug: test for test in found.insights for drug in test.drugs}
+    updated = []
+    for insight in insights:
+        lines = [
+            f"Before {drug}: {', '.join(tests[drug].tests)} ({', '.join(tests[drug].genes)} not assessed; "
+            f"{tests[drug].citations[0].source} guideline)"
+            for drug in insight.drugs
+            if insight.kind == "therapy" and insight.tier in _PROPOSED_TIERS and drug in tests
+        ]
+        updated.append(
+            insight.model_copy(update={"rationale": [*insight.rationale, *lines]}) if lines else insight
+        )
+    return ProposedTests(insights=[*updated, *found.insights], pgx=found.results)
 
 
 def _cautioned(therapy: Insight, alerts: Sequence[Insight], by_gene: dict[str, PgxResult]) -> Insight:

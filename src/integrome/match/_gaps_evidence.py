@@ -8,6 +8,11 @@ variant file says nothing about rearrangements, copy number or protein expressio
 table's genes answer 'GENE:copy_number'. Coverage stated by a FHIR input is derived from its own
 findings, which are read directly, so it adds nothing here.
 
+A finding of the gene that does not make the biomarker what the guideline asks for is read as
+"not actionable as reported": a fusion whose orientation leaves the kinase domain out (NTRK1 as the 5′
+partner of TPM3), a variant outside the biomarker's qualifying alteration (BRAF p.R509* for "BRAF
+V600"). It shows the gene was tested, so the test is not re-recommended, but never counts as positive.
+
 Origin matters for germline questions only: a somatic question is answered by any positive result
 (a germline variant is in the tumor too) and by negative results of somatic or unknown-origin
 assays; a germline question only by germline results.
@@ -17,10 +22,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from integrome.match._alterations import biomarker_key
+from integrome.match._alterations import biomarker_key, finding_matches
 from integrome.match.wording import describe_finding, finding_place, unique
 from integrome.model import (
     Assessable,
@@ -39,10 +44,11 @@ from integrome.normalize.genes import canonical_gene
 
 __all__ = ["BiomarkerState", "Evidence", "Result", "Status", "evaluate"]
 
-ResultStatus = Literal["positive", "negative", "equivocal", "unknown"]
-Status = Literal["positive", "negative", "reported", "equivocal", "not_covered"]
+ResultStatus = Literal["positive", "not_actionable", "negative", "equivocal", "unknown"]
+Status = Literal["positive", "not_actionable", "negative", "reported", "equivocal", "not_covered"]
 """reported: a result is on record but was not graded (a TMB value without a cut-off): the test was done,
-so it is not re-recommended, yet it cannot decide a 'when' condition."""
+so it is not re-recommended, yet it cannot decide a 'when' condition. not_actionable: the gene was
+tested and something was found, but not the biomarker as the guideline means it (module docstring)."""
 
 
 _RESULTS = {
@@ -201,10 +207,16 @@ class Evidence:
                 )
         return evidence
 
-    def _add(self, part: Assessable, status: ResultStatus, finding: Finding, text: str) -> None:
-        self.by_part[part].append(Result(status, finding.origin, text + _where(finding), finding.id))
+    findings: dict[str, Finding] = field(default_factory=dict)
+    """finding id → finding, so a biomarker's qualifying alteration can be checked (`evaluate`)"""
+
+    def _add(
+        self, part: Assessable, status: ResultStatus, finding: Finding, text: str, note: str = ""
+    ) -> None:
+        self.by_part[part].append(Result(status, finding.origin, text + _where(finding) + note, finding.id))
 
     def _read(self, finding: Finding) -> None:
+        self.findings[finding.id] = finding
         text = describe_finding(finding)
         if isinstance(finding, VariantFinding):
             if finding.gene is not None:
@@ -215,7 +227,11 @@ class Evidence:
         elif isinstance(finding, FusionFinding):
             genes = {finding.gene, finding.partner, finding.five_prime, finding.three_prime}
             for gene in sorted(g for g in genes if g is not None):
-                self._add(Assessable(target=gene, kind="fusion"), "positive", finding, text)
+                if finding.kinase_domain_retained is False and gene == finding.gene:
+                    note = f": {gene} kinase domain not in the fusion product as reported"
+                    self._add(Assessable(target=gene, kind="fusion"), "not_actionable", finding, text, note)
+                else:
+                    self._add(Assessable(target=gene, kind="fusion"), "positive", finding, text)
         elif isinstance(finding, BiomarkerFinding):
             for part in _biomarker_parts(finding):
                 self._add(part, _biomarker_status(finding, part), finding, text)
@@ -228,6 +244,29 @@ class Evidence:
         if origin == "germline":
             return [r for r in found if r.origin == "germline"]
         return [r for r in found if r.status == "positive" or r.origin != "germline"]
+
+    def qualified(
+        self, part: Assessable, biomarker: GuidelineBiomarker, results: Sequence[Result]
+    ) -> list[Result]:
+        """Positive mutation results that miss the biomarker's qualifying alteration become
+        not actionable; a germline one then no longer answers a somatic question."""
+        if biomarker.qualifies is None or part.kind != "mutation":
+            return list(results)
+        kept: list[Result] = []
+        for result in results:
+            finding = self.findings.get(result.finding_id or "")
+            if (
+                result.status == "positive"
+                and finding is not None
+                and not finding_matches(biomarker.qualifies, part.target, finding)
+            ):
+                if result.origin == "germline" and biomarker.origin != "germline":
+                    continue
+                result = replace(
+                    result, status="not_actionable", text=f"{result.text}: not a {biomarker.label}"
+                )
+            kept.append(result)
+        return kept
 
     def mutation_coverage(self, gene: str) -> list[Result]:
         """Inputs that cover the gene for SNV/indel calling only (no variant reported there)."""
@@ -249,7 +288,7 @@ class BiomarkerState:
 
 def _part_status(results: Sequence[Result]) -> Status:
     statuses = {r.status for r in results}
-    for status in ("positive", "negative", "unknown", "equivocal"):
+    for status in ("positive", "not_actionable", "negative", "unknown", "equivocal"):
         if status in statuses:
             return "reported" if status == "unknown" else status
     return "not_covered"
@@ -258,24 +297,26 @@ def _part_status(results: Sequence[Result]) -> Status:
 def _alternative_status(statuses: Sequence[Status]) -> Status:
     if "positive" in statuses:
         return "positive"
+    if "not_actionable" in statuses:
+        return "not_actionable"
     if all(status in ("negative", "reported") for status in statuses):
         return "reported" if "reported" in statuses else "negative"
     return "equivocal" if "equivocal" in statuses else "not_covered"
 
 
 def evaluate(biomarker: GuidelineBiomarker, evidence: Evidence) -> BiomarkerState:
-    """Positive when any part of any alternative is positive; negative when one alternative is fully
-    assessed (reported when one of its results is ungraded); equivocal when an equivocal result is all
-    there is; otherwise not covered."""
+    """Positive when any part of any alternative is positive; not actionable when something was found
+    but none of it qualifies; negative when one alternative is fully assessed (reported when one of its
+    results is ungraded); equivocal when an equivocal result is all there is; otherwise not covered."""
     origin = biomarker.origin
     used: list[Result] = []
     alternatives: list[Status] = []
     for alternative in biomarker.detect:
-        parts = [evidence.results(part, origin) for part in alternative]
+        parts = [evidence.qualified(part, biomarker, evidence.results(part, origin)) for part in alternative]
         used.extend(result for results in parts for result in results)
         alternatives.append(_alternative_status([_part_status(results) for results in parts]))
     status: Status = "not_covered"
-    for candidate in ("positive", "negative", "reported", "equivocal"):
+    for candidate in ("positive", "not_actionable", "negative", "reported", "equivocal"):
         if candidate in alternatives:
             status = candidate
             break

@@ -5,7 +5,9 @@ our own summary. Warfarin is decided from CYP2C9, VKORC1 and CYP4F2 together (`_
 and drugs with two-gene CPIC tables from both genes (`_pgx_combined`). For other CPIC pairs the
 pypgx recommendation text is condensed into the summary and quoted whole in the rationale
 (`_pgx_text`). Every gene of a current or planned drug's CPIC guideline (level A/B) that the
-inputs did not assess yields a test recommendation.
+inputs did not assess yields a test recommendation; so does every such gene of a drug the analysis
+proposes (`proposed_tests`: fluorouracil in encorafenib + cetuximab + mFOLFOX6 needs DPYD genotyping
+before the first dose, CPIC 2017).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from integrome.match._pgx_warfarin import WARFARIN, warfarin_insight
 from integrome.match.wording import SUMMARY_LIMIT, clamp
 from integrome.model import Citation, Insight
 
-__all__ = ["GeneState", "recommend"]
+__all__ = ["GeneState", "proposed_tests", "recommend"]
 
 _NORMAL = frozenset({"Normal Metabolizer", "Normal Function", "Negative", "Normal", "Favorable Response"})
 _PGX_LEVELS = frozenset({"A", "A/B", "B"})
@@ -122,6 +124,50 @@ def _test_insight(gene: str, drugs: list[str], citations: list[Citation]) -> Ins
         rationale=[f"no {gene} result in the VCF or the record: the phenotype is unknown, not normal"],
         citations=citations,
     )
+
+
+def proposed_tests(
+    kb: PgxKnowledge, covered: Iterable[str], proposed: Mapping[str, list[str]]
+) -> list[Insight]:
+    """Genotyping recommendations for the genes of proposed drugs (drug → titles of the options
+    proposing it) that no input assessed and no current or planned drug already asked for (`covered`)."""
+    skip = set(covered)
+    untested: dict[str, tuple[list[str], list[Citation]]] = {}
+    for drug in sorted(proposed):
+        for gene, cpic in sorted(_drug_genes(kb, drug).items()):
+            if gene in skip:
+                continue
+            drugs, citations = untested.setdefault(gene, ([], []))
+            drugs.append(drug)
+            rule = next((r for r in kb.rules if drug in r.drugs and r.gene == gene), None)
+            for citation in guideline_citations(cpic, rule):
+                if citation not in citations:
+                    citations.append(citation)
+    insights = []
+    for gene, (drugs, citations) in sorted(untested.items()):
+        if not citations:
+            continue
+        listed = ", ".join(drugs)
+        insight = _test_insight(gene, drugs, citations)
+        insights.append(
+            insight.model_copy(
+                update={
+                    "summary": clamp(
+                        f"{gene} was not assessed; CPIC guidance for {listed}, part of a proposed option, "
+                        "depends on it: genotype before the first dose."
+                    ),
+                    "rationale": [
+                        *insight.rationale,
+                        *(
+                            f"{drug} is part of a proposed option: {title}"
+                            for drug in drugs
+                            for title in proposed[drug]
+                        ),
+                    ],
+                }
+            )
+        )
+    return insights
 
 
 def _actionable(kb: PgxKnowledge, drug: str, state: GeneState) -> str | None:

@@ -10,6 +10,10 @@ option is never dropped: ranking and wording change, not existence.
 
 A drug given in the adjuvant or neoadjuvant setting and completed as planned has not failed; only
 such a course, stated by the record (FHIR reasonCode and status), keeps a regimen on the list.
+
+The reverse also holds: a first-line approval (erlotinib, or amivantamab + lazertinib, for EGFR
+L858R) is not the patient's line once the disease has progressed on a drug of the same class aimed at
+the same gene (osimertinib, an EGFR TKI). Such an option stays listed, worded and ranked as such.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from integrome.match.wording import unique
 from integrome.model import Medication, PriorTherapy, PriorTherapyCheck
 
 __all__ = [
+    "class_progressions",
     "completed_perioperative",
     "history_phrase",
     "joined",
@@ -84,6 +89,35 @@ def planned_toward(requirements: Sequence[PriorTherapy], medications: Sequence[M
     post-osimertinib option is not yet the patient's line)."""
     members = frozenset().union(*(_satisfies(item) for item in requirements))
     return unique(m.name for m in medications if m.status == "planned" and m.name in members)
+
+
+def _first_line(setting: str | None) -> bool:
+    """The record's setting names the first-line indication first ('first-line metastatic; adjuvant
+    after resection'): the one that applies to metastatic disease."""
+    return setting is not None and setting.lower().replace("-", " ").startswith("first line")
+
+
+def class_progressions(
+    drugs: Sequence[str], setting: str | None, medications: Sequence[Medication], aimed: frozenset[str]
+) -> list[tuple[str, str]]:
+    """(drug, class) pairs that supersede a first-line approval: drugs the disease progressed on
+    (stopped for progression), aimed at the record's gene (`aimed`: the knowledge base's drugs for
+    it), sharing a drug class with one of the regimen's drugs. Empty unless the setting is first line."""
+    from integrome.normalize.drugs import drug_classes
+
+    if not _first_line(setting):
+        return []
+    regimen_classes = {cls for drug in drugs for cls in drug_classes(drug)}
+    found: list[tuple[str, str]] = []
+    for medication in medications:
+        if medication.status != "stopped" or medication.stop_reason != "progression":
+            continue
+        if medication.name not in aimed or medication.name in drugs:
+            continue
+        shared = sorted(regimen_classes.intersection(drug_classes(medication.name)))
+        if shared and medication.name not in {name for name, _ in found}:
+            found.append((medication.name, shared[0]))
+    return found
 
 
 def completed_perioperative(medication: Medication) -> bool:

@@ -9,7 +9,9 @@ insight is kept per (kind, regimen, gene), with every supporting finding and cit
 
 Two more rules keep a therapy off the list, each stated in a warning line: a record whose label
 limits it to tumors without another alteration (`requires_absent`: KEYTRUDA's first-line NSCLC
-indications need no EGFR or ALK aberration) is withheld when that alteration is found, and a
+indications need no EGFR or ALK aberration) is withheld when that alteration is found (or, for a
+limit to a receptor status such as PIQRAY's HER2-negative disease, listed as off-label, tier IIC,
+with the reason; with the status unknown it stays and states the requirement), and a
 regimen the patient has already received in full (stopped medications) is not offered again as a
 new option (the disease progressed on it or it was given up); a combination adding a drug stays,
 and so does a drug the record says was a completed adjuvant or neoadjuvant course.
@@ -17,18 +19,21 @@ and so does a drug the record says was a completed adjuvant or neoadjuvant cours
 Line of therapy: a record whose label requires an earlier therapy (`prior_therapy`: amivantamab +
 carboplatin + pemetrexed after an EGFR TKI) stays listed, with the requirement checked against the
 medication history (met, not met, unknown) in its summary, rationale and `prior_therapy` field;
-ranking reads that field (see `_prior_therapy`).
+a first-line approval after progression on a drug of the same class aimed at the same gene (erlotinib
+after osimertinib) stays listed, says so and names the drug in `progressed_on`; ranking reads both
+fields (see `_prior_therapy`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from integrome.knowledge import KnowledgeBase
 from integrome.match._alterations import exon_inferred_from_position, finding_matches, protein_change
 from integrome.match._prior_therapy import (
+    class_progressions,
     completed_perioperative,
     history_phrase,
     joined,
@@ -103,6 +108,17 @@ HEREDITARY_CANCER_GENES: dict[str, Citation] = {
 """Cancer-predisposition genes whose germline truncating variants call for genetic counseling and
 testing of at-risk relatives for the familial variant, per the NCCN guideline that covers them."""
 
+_ESMO_NTRK = Citation(
+    source="ESMO",
+    id="ESMO recommendations on the standard methods to detect NTRK fusions in daily practice and "
+    "clinical research, 2019 (PMID 31268127)",
+    url="https://pubmed.ncbi.nlm.nih.gov/31268127/",
+)
+_PARTNERLESS_FUSION_GUIDANCE: dict[str, Citation] = dict.fromkeys(("NTRK1", "NTRK2", "NTRK3"), _ESMO_NTRK)
+"""Genes whose fusion calls without a named partner need RNA confirmation of an in-frame fusion
+before a fusion-directed drug: ESMO recommends RNA-based sequencing to confirm NTRK fusions found by
+other methods (Marchiò C et al., Ann Oncol 2019), the same citation as the NTRK testing rule."""
+
 _LOSS_OF_FUNCTION = Alteration(type="loss_of_function")
 _UNANNOTATED_SHOWN = 5
 _BLOCKING_SHOWN = 2
@@ -130,6 +146,8 @@ class _Hit:
     scope: DiseaseScope
     tier: str
     level: str
+    demotions: tuple[tuple[AbsentAlteration, tuple[Finding, ...]], ...] = ()
+    """label limits (`when_found: demote`) the patient's findings break: why the tier is not I"""
 
     @property
     def drugs(self) -> frozenset[str]:
@@ -150,6 +168,9 @@ class _Context:
     tree: OncoTree
     order: dict[str, int]
     """finding id → position in the profile, so merged finding lists keep the input order."""
+    aimed: dict[str, frozenset[str]] = field(default_factory=dict)
+    """gene → drugs of the knowledge base's sensitivity records for it (what 'aimed at the gene' means
+    for line of therapy); filled for the genes of the matched records"""
 
 
 @dataclass
@@ -193,6 +214,10 @@ def match_biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> BiomarkerMat
     )
     index = _FindingIndex.of(findings)
     hits, withheld = _without_excluded_alterations(_applicable(_hits(index, kb, context)), index)
+    for gene in {hit.record.gene for hit in hits if hit.record.gene is not None}:
+        context.aimed[gene] = frozenset(
+            drug for record in kb.for_gene(gene) if record.direction == "sensitivity" for drug in record.drugs
+        )
     if any(hit.scope.scope == "unknown" for hit in hits):
         warnings.append(
             "no diagnosis maps to an OncoTree tumor type: biomarker evidence is graded as for an "
@@ -244,7 +269,8 @@ def _applicable(hits: Sequence[_Hit]) -> list[_Hit]:
 def _without_excluded_alterations(
     hits: Sequence[_Hit], index: _FindingIndex
 ) -> tuple[list[_Hit], list[_Withheld]]:
-    """Withhold records whose label requires an alteration to be absent that the patient has.
+    """Withhold records whose label requires an alteration to be absent that the patient has; demote
+    to off-label (tier IIC, or IID for level D) those whose limit says so (`when_found: demote`).
 
     Findings from every source count, clinical notes included: an ALK fusion stated only in a note
     is reason enough not to present first-line immunotherapy as tier I before it is confirmed.
@@ -257,8 +283,12 @@ def _without_excluded_alterations(
             for absent in hit.record.requires_absent
             if (blocking := _present(absent, index))
         ]
-        if found:
-            withheld.extend(_Withheld(hit, absent, blocking) for absent, blocking in found)
+        withholding = [(absent, blocking) for absent, blocking in found if absent.when_found == "withhold"]
+        if withholding:
+            withheld.extend(_Withheld(hit, absent, blocking) for absent, blocking in withholding)
+        elif found and hit.scope.scope == "in":
+            tier, level = assign_tier(hit.record, False)
+            kept.append(replace(hit, tier=tier, level=level, demotions=tuple(found)))
         else:
             kept.append(hit)
     return kept, withheld
@@ -523,17 +553,34 @@ def _insight(kind: InsightKind, group: list[_Hit], context: _Context, resolution
         key=lambda finding: context.order[finding.id],
     )
     line, line_hit = _line_check(group, context) if kind == "therapy" else (None, best)
+    progressions = _progressions(group, context) if kind == "therapy" else []
     summary = _summary(kind, best, context, line)
+    if progressions:
+        summary = (
+            f"First-line approval in {_covering_name(best, context)}; {_progression_phrase(progressions)}."
+        )
     rationale = [_finding_line(finding, best) for finding in findings]
     rationale.append(_scope_line(best, context))
+    rationale.extend(_demotion_lines(best))
     if line is not None:
         rationale.append(_line_line(line, line_hit, context))
+    if progressions:
+        rationale.append(
+            f"Line of therapy: first-line approval; {_progression_phrase(progressions)}, so it is listed "
+            "after the options of its tier that fit a later line"
+        )
     if clamp(summary) != summary:
         rationale.append(summary)
     rationale.extend(_lead_evidence(kind, best))
     for index, hit in enumerate(group[1:], start=1):
         rationale.extend(_supporting_evidence(kind, hit, group[:index], context))
     rationale.extend(_caution_lines(findings, group, context))
+    partnerless = _partnerless_fusion(kind, record, findings)
+    if partnerless is not None:
+        rationale.append(
+            f"{record.gene} fusion: partner not identified; confirm an in-frame fusion by RNA "
+            "(ESMO recommendations on NTRK fusion testing, 2019)"
+        )
     severity: Severity = "info"
     if kind == "resistance":
         rationale.extend(_resistance_lines(group, resolution))
@@ -550,9 +597,65 @@ def _insight(kind: InsightKind, group: list[_Hit], context: _Context, resolution
         evidence_level=best.level,
         rationale=unique(rationale),
         finding_ids=[finding.id for finding in findings],
-        citations=_citations(hit.record.citations for hit in group),
+        citations=_citations(
+            [*(hit.record.citations for hit in group), [partnerless] if partnerless else []]
+        ),
         prior_therapy=line,
+        progressed_on=[drug for drug, _ in progressions],
     )
+
+
+def _partnerless_fusion(
+    kind: InsightKind, record: BiomarkerRecord, findings: Sequence[Finding]
+) -> Citation | None:
+    """The guidance to cite when a fusion therapy rests only on fusion calls that name no partner
+    (a '--NTRK3' table row): without the partner, an in-frame, kinase-retaining product is unproven."""
+    guidance = _PARTNERLESS_FUSION_GUIDANCE.get(record.gene or "")
+    fusions = [finding for finding in findings if isinstance(finding, FusionFinding)]
+    if kind != "therapy" or record.alteration.type != "fusion" or guidance is None or not fusions:
+        return None
+    if any(finding.partner or (finding.five_prime and finding.three_prime) for finding in fusions):
+        return None
+    return guidance
+
+
+def _progressions(group: Sequence[_Hit], context: _Context) -> list[tuple[str, str]]:
+    """Drugs (with their shared class) the disease progressed on that supersede every first-line
+    approval of the leading tier; empty when one approval of that tier is not superseded."""
+    found: list[tuple[str, str]] = []
+    for hit in group:
+        if hit.tier != group[0].tier:
+            continue
+        pairs = class_progressions(
+            hit.record.drugs,
+            hit.record.setting,
+            context.patient.medications,
+            context.aimed.get(hit.record.gene or "", frozenset()),
+        )
+        if not pairs:
+            return []
+        found.extend(pair for pair in pairs if pair not in found)
+    return found
+
+
+def _progression_phrase(pairs: Sequence[tuple[str, str]]) -> str:
+    """'the patient progressed on osimertinib, an EGFR TKI'."""
+    named = [f"{drug}, {'an' if cls[:1].lower() in 'aeio' else 'a'} {cls}" for drug, cls in pairs]
+    return f"the patient progressed on {joined(named)}"
+
+
+def _demotion_lines(hit: _Hit) -> list[str]:
+    """Why a label-limited option is not tier I: the requirement and the finding that breaks it."""
+    lines = []
+    for requirement in unique(absent.requirement or absent.label for absent, _ in hit.demotions):
+        pairs = [(a, b) for a, b in hit.demotions if (a.requirement or a.label) == requirement]
+        labels = _either(unique(absent.label for absent, _ in pairs))
+        findings = unique(_blocking_text(finding) for _, blocking in pairs for finding in blocking)
+        lines.append(
+            f"Tier {hit.tier}, not tier I: the label requires {requirement} and {labels} is on record "
+            f"({'; '.join(findings)})"
+        )
+    return lines
 
 
 def _line_check(group: Sequence[_Hit], context: _Context) -> tuple[PriorTherapyCheck | None, _Hit]:
@@ -657,6 +760,10 @@ def _therapy_summary(hit: _Hit, context: _Context, line: PriorTherapyCheck | Non
     record = hit.record
     setting = f": {record.setting}" if record.setting else ""
     basis = "FDA-approved" if record.fda_approved else "evidence"
+    if hit.demotions:
+        absent = hit.demotions[0][0]
+        basis = "FDA-approved" if record.fda_approved else "Evidence"
+        return f"Off-label here: {basis} for {absent.requirement} only; {absent.label} is on record."
     if hit.scope.scope == "in" and line is not None:
         lead = "FDA-approved after" if record.fda_approved else "Evidence after"
         state = _line_state(line)
@@ -787,13 +894,21 @@ def _lead_evidence(kind: InsightKind, hit: _Hit) -> list[str]:
         rest = _lead(record.statement)[1]
         if rest:
             lines.append(rest)
-    if record.requires_absent:
-        labels = _either([absent.label for absent in record.requires_absent])
+    withholding = [absent for absent in record.requires_absent if absent.when_found == "withhold"]
+    if withholding:
+        labels = _either(unique(absent.label for absent in withholding))
         lines.append(
             f"Label limited to tumors without {labels}: none is reported in the inputs; finding one "
             "would withdraw this option"
         )
-    return lines
+    if not hit.demotions:
+        for absent in record.requires_absent:
+            if absent.when_found == "demote":
+                lines.append(
+                    f"Label requires {absent.requirement}: no {absent.label} is reported in the inputs; "
+                    f"confirm {absent.requirement} before use"
+                )
+    return unique(lines)
 
 
 def _supporting_evidence(kind: InsightKind, hit: _Hit, shown: Sequence[_Hit], context: _Context) -> list[str]:

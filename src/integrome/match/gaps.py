@@ -186,7 +186,7 @@ def _collect(rule: GuidelineRule, context: _Context, somatic: _Plan, germline: _
         urgency = "routine" if item.driver and drivers else _urgency(rule, context.stage)
         need = _Need(biomarker, item, urgency, tuple(rule.citations))
         state = context.state(biomarker)
-        if state.status in ("positive", "negative", "reported"):
+        if state.status in ("positive", "not_actionable", "negative", "reported"):
             plan.known.append(need)
         else:
             plan.missing.append(need)
@@ -299,9 +299,11 @@ def _need_line(need: _Need, context: _Context) -> str:
 def _known_line(need: _Need, context: _Context) -> str:
     """A guideline biomarker the record already answers, with the result and where it was read."""
     state = context.state(need.biomarker)
-    word = {"positive": "tested positive", "negative": "tested negative"}.get(
-        state.status, "tested, result not graded"
-    )
+    word = {
+        "positive": "tested positive",
+        "negative": "tested negative",
+        "not_actionable": "tested; not actionable as reported",
+    }.get(state.status, "tested, result not graded")
     return f"{_ON_RECORD}: {need.biomarker.label} {word} — {'; '.join(state.known)}"
 
 

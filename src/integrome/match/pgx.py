@@ -22,7 +22,7 @@ from integrome.match._pgx_phenotype import (
     phenotype_of,
     phenotype_of_diplotype,
 )
-from integrome.match._pgx_recommend import GeneState, recommend
+from integrome.match._pgx_recommend import GeneState, proposed_tests, recommend
 from integrome.model import GenotypeCall, Insight, PatientProfile, PgxResult, SiteGenotype
 from integrome.model.analysis import NOT_ASSESSED
 
@@ -34,6 +34,7 @@ __all__ = [
     "gene_states",
     "match_pgx",
     "patient_drugs",
+    "proposed_drug_tests",
     "results_only",
 ]
 
@@ -355,6 +356,17 @@ def match_pgx(profile: PatientProfile, kb: HasPgx) -> PgxMatch:
                 f"{state.gene} not assessed: it needs structural-variant or HLA typing (outside call)"
             )
     return match
+
+
+def proposed_drug_tests(kb: HasPgx, results: Iterable[PgxResult], proposed: dict[str, list[str]]) -> PgxMatch:
+    """Genotyping recommendations for drugs the analysis proposes (drug → option titles), with a
+    "Not assessed" result for each gene they add: `match_pgx` covers the patient's own drugs, whose
+    genes are already in `results` (assessed, or not assessed and recommended)."""
+    insights = proposed_tests(kb.pgx, (result.gene for result in results), proposed)
+    added = [
+        PgxResult(gene=gene, phenotype=NOT_ASSESSED, assessed=False) for i in insights for gene in i.genes
+    ]
+    return PgxMatch(results=added, insights=insights)
 
 
 def results_only(profile: PatientProfile, kb: PgxKnowledge) -> list[PgxResult]:

@@ -10,9 +10,11 @@ Tier III (variant of unknown significance) has no knowledge-base record and yiel
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from integrome.model import BiomarkerRecord, PriorTherapyCheck
 
-__all__ = ["TIER_ORDER", "assign_tier", "line_rank", "tier_rank"]
+__all__ = ["TIER_ORDER", "assign_tier", "chemotherapy_count", "line_rank", "tier_rank"]
 
 TIER_ORDER: tuple[str, ...] = ("IA", "IB", "IIC", "IID", "III")
 
@@ -42,9 +44,47 @@ _LINE_ORDER = {"met": 0, "unknown": 2, "not_met": 3}
 prior therapy is not on record."""
 
 
-def line_rank(check: PriorTherapyCheck | None) -> int:
+_SUPERSEDED = 4
+"""A first-line approval after progression on a drug of its class ranks after every other line."""
+
+
+def line_rank(check: PriorTherapyCheck | None, progressed_on: Sequence[str] = ()) -> int:
     """Sort key within a tier by line of therapy: an option the patient's treatment history qualifies
     for (approved after a therapy they received) first, then options without a prior-therapy
     requirement, then those whose requirement cannot be confirmed (no medication history), then
-    those approved after a therapy the record shows no trace of (a later line than the patient's)."""
+    those approved after a therapy the record shows no trace of (a later line than the patient's),
+    then first-line approvals the disease has outgrown (progression on a drug of the same class)."""
+    if progressed_on:
+        return _SUPERSEDED
     return 1 if check is None else _LINE_ORDER[check.status]
+
+
+CYTOTOXIC_CLASSES = frozenset(
+    {
+        "alkylating agent",
+        "anthracycline",
+        "antifolate",
+        "antimetabolite",
+        "antitumor antibiotic",
+        "fluoropyrimidine",
+        "microtubule inhibitor",
+        "platinum",
+        "purine analog",
+        "taxane",
+        "thiopurine",
+        "topoisomerase I inhibitor",
+        "topoisomerase II inhibitor",
+        "vinca alkaloid",
+    }
+)
+"""Drug-table classes (normalize/data/drugs.tsv) of cytotoxic chemotherapy."""
+
+
+def chemotherapy_count(drugs: Sequence[str]) -> int:
+    """Sort key within a tier and line: how many cytotoxic drugs a regimen adds. Between options of
+    equal evidence and line, a chemotherapy-free targeted regimen is read before one that adds
+    chemotherapy (osimertinib before amivantamab + carboplatin + pemetrexed after an EGFR TKI): it
+    spares chemotherapy toxicity, and the chemotherapy combination stays listed."""
+    from integrome.normalize.drugs import drug_classes
+
+    return sum(1 for drug in drugs if CYTOTOXIC_CLASSES.intersection(drug_classes(drug)))

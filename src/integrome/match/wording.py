@@ -91,9 +91,7 @@ def describe_finding(finding: Finding) -> str:
             return f"{finding.gene} {call} (copy number {finding.copy_number:g})"
         return f"{finding.gene} {call}"
     if isinstance(finding, FusionFinding):
-        five = finding.five_prime or finding.gene
-        three = finding.three_prime or finding.partner
-        return f"{five}–{three} fusion" if three else f"{finding.gene} fusion"
+        return _fusion(finding)
     if isinstance(finding, BiomarkerFinding):
         method = f" {finding.method}" if finding.method else ""
         return f"{finding.biomarker}{method} {finding.value}"
@@ -101,6 +99,17 @@ def describe_finding(finding: Finding) -> str:
         alteration = "" if finding.alteration in ("any", "") else f" {finding.alteration}"
         return f"{finding.gene}{alteration} negative"
     assert_never(finding)
+
+
+def _fusion(finding: FusionFinding) -> str:
+    """'EML4–ALK fusion'; a table row naming one side only ('--NTRK3') says the other was not named
+    rather than pairing the gene with itself."""
+    if finding.partner is None and (finding.five_prime is None) != (finding.three_prime is None):
+        missing = "5′" if finding.five_prime is None else "3′"
+        return f"{finding.gene} fusion ({missing} partner not named)"
+    five = finding.five_prime or finding.gene
+    three = finding.three_prime or finding.partner
+    return f"{five}–{three} fusion" if three else f"{finding.gene} fusion"
 
 
 def _consequence(term: str) -> str:

@@ -122,6 +122,12 @@ class Insight(StrictModel):
     prior_therapy: PriorTherapyCheck | None = Field(
         default=None, description="for a therapy approved only after another therapy: did the patient have it"
     )
+    progressed_on: list[str] = Field(
+        default=[],
+        description="for a first-line approval: drugs of the same class, aimed at the same gene, on which "
+        "the disease progressed (generic names); the option is then not the patient's line and ranks last "
+        "in its tier",
+    )
 
     @field_validator("drugs", "alternatives")
     @classmethod

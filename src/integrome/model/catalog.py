@@ -15,6 +15,7 @@ from typing import Any, Literal, get_args
 from pydantic import Field, field_validator, model_validator
 
 from integrome.model.common import Citation, DateStr, GeneSymbol, StrictModel
+from integrome.model.knowledge import Alteration
 
 __all__ = [
     "CATALOG_SCHEMA",
@@ -98,6 +99,11 @@ class GuidelineBiomarker(StrictModel):
     )
     reflex_test: str | None = Field(default=None, description="what to order after an equivocal result")
     origin: Literal["somatic", "germline"] = "somatic"
+    qualifies: Alteration | None = Field(
+        default=None,
+        description="which mutations of the detected genes make it positive (BRAF V600: codon 600); "
+        "another variant of the gene shows the gene was tested, not that the biomarker is present",
+    )
 
     @field_validator("detect", mode="before")
     @classmethod

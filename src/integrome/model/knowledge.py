@@ -94,16 +94,29 @@ class AbsentAlteration(StrictModel):
 
     Labels limit some indications to tumors without another driver: KEYTRUDA's and LIBTAYO's
     first-line NSCLC indications require no EGFR or ALK (LIBTAYO: nor ROS1) genomic aberration.
+    Others are limited to a receptor status: PIQRAY's, TRUQAP's and ITOVEBI's breast cancer
+    indications are HR-positive, HER2-negative, so HER2 positivity on record demotes them.
     """
 
     gene: GeneSymbol | None = None
     alteration: Alteration
     label: str = Field(description="how reports name it: 'EGFR sensitizing mutation'")
+    when_found: Literal["withhold", "demote"] = Field(
+        default="withhold",
+        description="withhold: the record is not listed (a warning says why); demote: it is listed as "
+        "off-label for this patient (tier IIC) with a line saying why, for indications limited to a "
+        "receptor status ('HER2-negative')",
+    )
+    requirement: str | None = Field(
+        default=None, description="the label's limit in its own terms, for demote: 'HER2-negative disease'"
+    )
 
     @model_validator(mode="after")
     def _gene_unless_biomarker(self) -> AbsentAlteration:
         if self.gene is None and self.alteration.type != "biomarker":
             raise ValueError("only 'biomarker' alterations may omit the gene")
+        if self.when_found == "demote" and self.requirement is None:
+            raise ValueError("a demoting limit states the label's requirement ('HER2-negative disease')")
         return self
 
 

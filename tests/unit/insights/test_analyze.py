@@ -326,3 +326,49 @@ def test_acceptance_checker_passes_on_profile_level_analysis(
     )
     assert checker.returncode == 0, checker.stdout + checker.stderr
     assert json.loads(output.read_text())["schema"] == "integrome.analysis/1"
+
+
+# --- pharmacogenomic testing before drugs the analysis proposes ----------------------------------
+
+
+def untreated_crc_braf_v600e(medications: list[tuple[str, str]] | None = None) -> PatientProfile:
+    return make_profile(
+        "COAD",
+        "Adenocarcinoma of ascending colon, metastatic to liver",
+        [somatic("f1", "BRAF", "p.Val600Glu", "chr7", 140753336, "A", "T", 0.421)],
+        medications or [],
+    )
+
+
+def dpyd_tests(analysis: Analysis) -> list[Insight]:
+    return [
+        i for i in analysis.insights if i.kind == "test_recommendation" and i.tests == ["DPYD genotyping"]
+    ]
+
+
+def test_proposed_fluoropyrimidine_regimen_without_dpyd_result_recommends_dpyd_genotyping(
+    kb: KnowledgeBase,
+) -> None:
+    analysis = analyze(untreated_crc_braf_v600e(), kb, generated_at=NOW)
+    regimen = next(
+        i for i in insights_of(analysis, "therapy", "BRAF", "encorafenib") if "fluorouracil" in i.drugs
+    )
+    (test,) = dpyd_tests(analysis)
+    assert test.severity == "warning"
+    assert test.drugs == ["fluorouracil"]
+    assert any(c.source == "CPIC" and c.id == "PMID:29152729" for c in test.citations)
+    assert any(regimen.title in line and "proposed" in line for line in test.rationale)
+    dpyd = next(r for r in analysis.pgx if r.gene == "DPYD")
+    assert (dpyd.assessed, dpyd.phenotype) == (False, "Not assessed")
+    assert any(line.startswith("Before fluorouracil: DPYD genotyping") for line in regimen.rationale)
+
+
+def test_planned_capecitabine_without_dpyd_result_recommends_dpyd_genotyping_once(kb: KnowledgeBase) -> None:
+    analysis = analyze(untreated_crc_braf_v600e([("capecitabine", "planned")]), kb, generated_at=NOW)
+    (test,) = [i for i in dpyd_tests(analysis)]
+    assert "capecitabine" in test.drugs
+
+
+def test_no_dpyd_recommendation_without_a_proposed_or_planned_fluoropyrimidine(kb: KnowledgeBase) -> None:
+    analysis = analyze(nsclc_kras_g12c(), kb, generated_at=NOW)
+    assert dpyd_tests(analysis) == []

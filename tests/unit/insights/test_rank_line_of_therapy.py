@@ -85,3 +85,43 @@ def test_case_reads_the_option_of_the_patients_line_first(
         tier_ia = [i for i in therapies if i["tier"] == "IA"]
         assert tier_ia[-1] is post_tki
         assert len(tier_ia) > 2
+
+
+def test_chemotherapy_free_regimen_leads_a_chemotherapy_combination_of_the_same_tier_and_line() -> None:
+    ranked = rank_insights(
+        [
+            therapy(
+                "Amivantamab + carboplatin + pemetrexed for EGFR L858R",
+                status="met",
+                genes=["EGFR"],
+                drugs=["amivantamab", "carboplatin", "pemetrexed"],
+            ),
+            therapy("Osimertinib for EGFR T790M", status="met", genes=["EGFR"], drugs=["osimertinib"]),
+        ]
+    )
+    assert titles(ranked) == [
+        "Osimertinib for EGFR T790M",
+        "Amivantamab + carboplatin + pemetrexed for EGFR L858R",
+    ]
+
+
+def test_regimens_without_chemotherapy_keep_their_drug_order() -> None:
+    ranked = rank_insights(
+        [
+            therapy("Dabrafenib + trametinib", genes=["BRAF"], drugs=["dabrafenib", "trametinib"]),
+            therapy("Dabrafenib", genes=["BRAF"], drugs=["dabrafenib"]),
+        ]
+    )
+    assert titles(ranked) == ["Dabrafenib", "Dabrafenib + trametinib"]
+
+
+def test_first_line_option_after_progression_on_its_class_ranks_last_in_its_tier() -> None:
+    ranked = rank_insights(
+        [
+            therapy("Erlotinib", genes=["EGFR"], drugs=["erlotinib"], progressed_on=["osimertinib"]),
+            therapy("Post-TKI not met", status="not_met", genes=["EGFR"], drugs=["x"]),
+            therapy("Amivantamab chemo", status="met", genes=["EGFR"], drugs=["amivantamab"]),
+            therapy("Tier IIC", tier="IIC", genes=["EGFR"], drugs=["y"]),
+        ]
+    )
+    assert titles(ranked) == ["Amivantamab chemo", "Post-TKI not met", "Erlotinib", "Tier IIC"]

@@ -9,6 +9,7 @@ from integrome.knowledge import KnowledgeBase, load_knowledge_base
 from integrome.match.biomarker import match_biomarkers
 from integrome.model import (
     BiomarkerFinding,
+    CopyNumberFinding,
     Diagnosis,
     Finding,
     FusionFinding,
@@ -94,3 +95,70 @@ def test_unannotated_pdgfra_d842v_reaches_avapritinib_and_imatinib_resistance(kb
     (resistance,) = [i for i in result.insights if i.kind == "resistance"]
     assert (resistance.drugs, resistance.severity) == (["imatinib"], "critical")
     assert "imatinib" not in drugs_of(result.insights, "therapy")
+
+
+# --- HER2-negative label limits (PIQRAY, TRUQAP, ITOVEBI, ORSERDU, LYNPARZA, TALZENNA) -----------
+
+PIK3CA_H1047R = VariantFinding(id="v1", source="vcf", gene="PIK3CA", hgvs_p="p.His1047Arg", origin="somatic")
+ERBB2_AMP = CopyNumberFinding(id="c1", source="table", gene="ERBB2", call="amplification", copy_number=9)
+PI3K_REGIMENS = (
+    {"alpelisib", "fulvestrant"},
+    {"capivasertib", "fulvestrant"},
+    {"inavolisib", "palbociclib", "fulvestrant"},
+)
+
+
+def pi3k_options(insights: list[Insight]) -> list[Insight]:
+    return [i for i in insights if i.kind == "therapy" and set(i.drugs) in PI3K_REGIMENS]
+
+
+def test_erbb2_amplification_moves_her2_negative_pi3k_options_out_of_tier_i(kb: KnowledgeBase) -> None:
+    result = match_biomarkers(profile([PIK3CA_H1047R, ERBB2_AMP], "IDC"), kb)
+    options = pi3k_options(result.insights)
+    assert len(options) == 3
+    for option in options:
+        assert option.tier == "IIC"
+        assert option.evidence_level == "C"
+        assert any(
+            "label requires HER2-negative disease" in line
+            and "HER2 positivity is on record" in line
+            and "ERBB2 amplification (copy number 9)" in line
+            for line in option.rationale
+        )
+        assert "HER2-negative" in option.summary
+    trastuzumab = next(i for i in result.insights if i.kind == "therapy" and i.drugs == ["trastuzumab"])
+    assert trastuzumab.tier == "IA"
+
+
+def test_her2_ihc_3plus_also_counts_as_her2_positivity_on_record(kb: KnowledgeBase) -> None:
+    her2 = BiomarkerFinding(
+        id="b1", source="fhir", biomarker="HER2", method="IHC", value="3+", status="positive"
+    )
+    options = pi3k_options(match_biomarkers(profile([PIK3CA_H1047R, her2], "IDC"), kb).insights)
+    assert {option.tier for option in options} == {"IIC"}
+
+
+def test_unknown_her2_status_keeps_pi3k_options_at_tier_ia_and_states_the_requirement(
+    kb: KnowledgeBase,
+) -> None:
+    options = pi3k_options(match_biomarkers(profile([PIK3CA_H1047R], "IDC"), kb).insights)
+    assert {option.tier for option in options} == {"IA"}
+    for option in options:
+        assert any(
+            line.startswith("Label requires HER2-negative disease")
+            and "no HER2 positivity is reported" in line
+            for line in option.rationale
+        )
+
+
+def test_her2_low_is_her2_negative_and_keeps_pi3k_options_at_tier_ia(kb: KnowledgeBase) -> None:
+    her2 = BiomarkerFinding(id="b1", source="fhir", biomarker="HER2", method="IHC", value="1+", status="low")
+    options = pi3k_options(match_biomarkers(profile([PIK3CA_H1047R, her2], "IDC"), kb).insights)
+    assert {option.tier for option in options} == {"IA"}
+
+
+def test_erbb2_amplification_moves_elacestrant_out_of_tier_i(kb: KnowledgeBase) -> None:
+    esr1 = VariantFinding(id="v2", source="vcf", gene="ESR1", hgvs_p="p.Tyr537Ser", origin="somatic")
+    result = match_biomarkers(profile([esr1, ERBB2_AMP], "IDC"), kb)
+    elacestrant = next(i for i in result.insights if i.kind == "therapy" and i.drugs == ["elacestrant"])
+    assert elacestrant.tier == "IIC"

@@ -258,3 +258,44 @@ records:
     (tmp_path / "extra.yaml").write_text(fixture)
     with pytest.raises(KnowledgeBaseError, match=r"prior_therapy: unknown drug class 'kinase inhibitor'"):
         load_knowledge_base(tmp_path)
+
+
+ERLOTINIB = record("L858R-erlotinib", L858R, ["erlotinib"], setting="first-line metastatic")
+AMIVANTAMAB_LAZERTINIB = record(
+    "L858R-amivantamab-lazertinib",
+    L858R,
+    ["amivantamab", "lazertinib"],
+    setting="first-line locally advanced or metastatic",
+)
+
+
+def test_first_line_tki_after_progression_on_osimertinib_is_kept_and_says_why_it_is_not_this_line() -> None:
+    osimertinib = Medication(name="osimertinib", status="stopped", stop_reason="progression")
+    result = match_biomarkers(
+        egfr_profile(osimertinib), kb(OSIMERTINIB, ERLOTINIB, AMIVANTAMAB_LAZERTINIB, AMIVANTAMAB_CHEMO)
+    )
+    for drug in ("erlotinib", "lazertinib"):
+        option = therapy(result.insights, drug)
+        assert option.tier == "IA"
+        assert option.progressed_on == ["osimertinib"]
+        assert "First-line approval" in option.summary
+        assert "the patient progressed on osimertinib, an EGFR TKI" in option.summary
+        assert any(
+            line.startswith(
+                "Line of therapy: first-line approval; the patient progressed on osimertinib, an EGFR TKI"
+            )
+            for line in option.rationale
+        )
+    assert therapy(result.insights, "carboplatin").progressed_on == []
+
+
+def test_first_line_tki_after_stopping_osimertinib_for_intolerance_stays_a_first_line_option() -> None:
+    osimertinib = Medication(name="osimertinib", status="stopped", stop_reason="intolerance")
+    result = match_biomarkers(egfr_profile(osimertinib), kb(OSIMERTINIB, ERLOTINIB))
+    assert therapy(result.insights, "erlotinib").progressed_on == []
+
+
+def test_progression_on_a_drug_of_another_class_leaves_a_first_line_option_alone() -> None:
+    pembrolizumab = Medication(name="pembrolizumab", status="stopped", stop_reason="progression")
+    result = match_biomarkers(egfr_profile(pembrolizumab), kb(OSIMERTINIB, ERLOTINIB))
+    assert therapy(result.insights, "erlotinib").progressed_on == []

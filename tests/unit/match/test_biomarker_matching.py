@@ -685,3 +685,27 @@ def test_hotspot_hgvs_c_that_names_its_transcript_is_not_prefixed_again() -> Non
     ).annotated_findings
     assert isinstance(annotated, VariantFinding)
     assert annotated.hgvs_c == "NM_006206.4:c.2525A>T"
+
+
+LAROTRECTINIB = record(
+    "ntrk3-fusion-larotrectinib", "NTRK3", Alteration(type="fusion"), ["SOLID"], ["larotrectinib"]
+)
+PARTNER_LINE = "partner not identified; confirm an in-frame fusion by RNA"
+
+
+def test_ntrk_fusion_without_a_named_partner_asks_for_rna_confirmation_citing_esmo() -> None:
+    fusion = FusionFinding(id="f1", source="table", gene="NTRK3", three_prime="NTRK3", origin="somatic")
+    [therapy] = only(match_biomarkers(profile([fusion], "IDC"), kb(LAROTRECTINIB)).insights, "therapy")
+    assert therapy.tier == "IA"
+    assert therapy.rationale[0].startswith("NTRK3 fusion (5′ partner not named)")
+    assert any(line.startswith(f"NTRK3 fusion: {PARTNER_LINE}") for line in therapy.rationale)
+    assert any(c.source == "ESMO" and "31268127" in c.id for c in therapy.citations)
+
+
+def test_ntrk_fusion_with_a_named_partner_needs_no_partner_caveat() -> None:
+    fusion = FusionFinding(
+        id="f1", source="fhir", gene="NTRK3", partner="ETV6", five_prime="ETV6", three_prime="NTRK3"
+    )
+    [therapy] = only(match_biomarkers(profile([fusion], "IDC"), kb(LAROTRECTINIB)).insights, "therapy")
+    assert not any(PARTNER_LINE in line for line in therapy.rationale)
+    assert all(c.source != "ESMO" for c in therapy.citations)

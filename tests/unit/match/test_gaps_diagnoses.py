@@ -543,3 +543,59 @@ def test_somatic_or_germline_truncating_variant_needs_no_confirmation(
     for origin in ("somatic", "germline"):
         p = profile("CCRCC", variant("f1", "BRCA2", "p.Glu1857Ter", origin=origin))
         assert not [i for i in gaps(p, kb, knowledge) if i.title.startswith("Germline")]
+
+
+# --- only the biomarker the rule names counts as positive -----------------------------------------
+
+
+def known_line(insight: Insight, label: str) -> str:
+    (line,) = [
+        line
+        for line in insight.rationale
+        if line.startswith(f"Already on record, not ordered again: {label}")
+    ]
+    return line
+
+
+def test_germline_braf_nonsense_variant_is_not_v600_positive_evidence(
+    kb: KnowledgeBase, knowledge: GapKnowledge
+) -> None:
+    findings = (variant("f1", "BRAF", "p.Val600Glu"), variant("f2", "BRAF", "p.Arg509Ter", origin="germline"))
+    line = known_line(somatic(gaps(profile("SKCM", *findings), kb, knowledge)), "BRAF V600 mutation")
+    assert "tested positive" in line
+    assert "p.Val600Glu" in line
+    assert "p.Arg509Ter" not in line
+
+
+def test_somatic_braf_variant_outside_codon_600_shows_the_gene_tested_not_v600_positive(
+    kb: KnowledgeBase, knowledge: GapKnowledge
+) -> None:
+    insight = somatic(gaps(profile("SKCM", variant("f1", "BRAF", "p.Gly469Ala")), kb, knowledge))
+    line = known_line(insight, "BRAF V600 mutation")
+    assert "tested positive" not in line
+    assert "tested; not actionable as reported" in line
+    assert "p.Gly469Ala" in line
+    assert "not a BRAF V600 mutation" in line
+
+
+def test_reverse_orientation_ntrk1_fusion_is_tested_but_not_actionable_as_reported(
+    kb: KnowledgeBase, knowledge: GapKnowledge
+) -> None:
+    fusion = FusionFinding(
+        id="f1",
+        source="table",
+        gene="NTRK1",
+        partner="TPM3",
+        five_prime="NTRK1",
+        three_prime="TPM3",
+        kinase_domain_retained=False,
+        origin="somatic",
+        provenance="fusions.tsv:line 2",
+    )
+    insight = somatic(gaps(profile("IDC", fusion), kb, knowledge))
+    line = known_line(insight, "NTRK1/2/3 fusion")
+    assert "tested positive" not in line
+    assert "NTRK1/2/3 fusion tested; not actionable as reported" in line
+    assert "NTRK1–TPM3 fusion" in line
+    assert "kinase domain" in line
+    assert not any(line.startswith("Not on record: NTRK") for line in insight.rationale)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from integrome.match.wording import describe_finding, finding_place
-from integrome.model import NegativeFinding, VariantFinding
+from integrome.model import FusionFinding, NegativeFinding, VariantFinding
 
 
 def test_fhir_place_keeps_the_resource_type_and_drops_its_id() -> None:
@@ -38,3 +38,25 @@ def test_variant_without_hgvs_is_named_by_its_report_label_or_consequence() -> N
     assert describe_finding(itd) == "FLT3 ITD"
     skipping = VariantFinding(id="f2", source="fhir", gene="MET", consequence="exon_loss_variant", exon=14)
     assert describe_finding(skipping) == "MET exon loss (exon 14)"
+
+
+def test_fusion_without_a_named_five_prime_partner_says_so() -> None:
+    fusion = FusionFinding(id="f1", source="table", gene="NTRK3", three_prime="NTRK3")
+    assert describe_finding(fusion) == "NTRK3 fusion (5′ partner not named)"
+
+
+def test_fusion_without_a_named_three_prime_partner_says_so() -> None:
+    fusion = FusionFinding(id="f1", source="table", gene="FGFR2", five_prime="FGFR2")
+    assert describe_finding(fusion) == "FGFR2 fusion (3′ partner not named)"
+
+
+def test_fusion_with_both_partners_names_them_five_prime_first() -> None:
+    fusion = FusionFinding(
+        id="f1", source="table", gene="ALK", partner="EML4", five_prime="EML4", three_prime="ALK"
+    )
+    assert describe_finding(fusion) == "EML4–ALK fusion"
+
+
+def test_intragenic_fusion_keeps_both_ends() -> None:
+    fusion = FusionFinding(id="f1", source="table", gene="MET", five_prime="MET", three_prime="MET")
+    assert describe_finding(fusion) == "MET–MET fusion"
