@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from integrome.errors import KnowledgeBaseError
 from integrome.model.catalog import Assessable, Catalog, CatalogTest, Provider
@@ -40,7 +40,10 @@ __all__ = [
     "load_catalog",
     "parse_catalog",
     "read_yaml",
+    "yaml_records",
 ]
+
+M = TypeVar("M", bound=BaseModel)
 
 CATALOG_DIR = "catalog"
 """Sub-folder of a knowledge-base folder that holds catalogs (packaged and imported alike)."""
@@ -87,6 +90,38 @@ def read_yaml(text: str, name: str) -> tuple[Any, dict[str, list[int]]]:
             if isinstance(value, yaml.SequenceNode):
                 lines[str(key.value)] = [item.start_mark.line + 1 for item in value.value]
     return document, lines
+
+
+def yaml_records(
+    document: dict[str, Any],
+    lines: dict[str, list[int]],
+    name: str,
+    key: str,
+    model: type[M],
+    defaults: dict[str, Any],
+) -> list[tuple[M, str]]:
+    """The list under `key` as `model` instances (each over `defaults`), each with where it stands
+    (`file: line N: key[i] (id)`) for the errors of later checks."""
+    raw_records = document.get(key, [])
+    if not isinstance(raw_records, list):
+        raise KnowledgeBaseError(f"{name}: {key}: expected a list of records")
+    line_numbers = lines.get(key, [])
+    out: list[tuple[M, str]] = []
+    for index, raw in enumerate(raw_records):
+        line = f"line {line_numbers[index]}: " if index < len(line_numbers) else ""
+        where = f"{name}: {line}{key}[{index}]"
+        if not isinstance(raw, dict):
+            raise KnowledgeBaseError(f"{where}: expected a mapping of fields, found {type(raw).__name__}")
+        if "id" in raw:
+            where += f" ({raw['id']})"
+        try:
+            record = model.model_validate({**defaults, **raw})
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(part) for part in error["loc"]) or "record"
+            raise KnowledgeBaseError(f"{where}: {field}: {error['msg']}") from exc
+        out.append((record, where))
+    return out
 
 
 def _record_where(name: str, lines: dict[str, list[int]], document: Any, loc: Sequence[Any]) -> str:

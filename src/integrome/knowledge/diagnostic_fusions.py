@@ -18,10 +18,10 @@ from functools import cache
 from importlib.resources import files
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from integrome.errors import KnowledgeBaseError
-from integrome.knowledge.catalog import read_yaml
+from integrome.knowledge.catalog import read_yaml, yaml_records
 from integrome.model.common import Citation, DateStr, GeneSymbol, StrictModel
 
 __all__ = [
@@ -123,26 +123,9 @@ def _parse(text: str, name: str) -> list[tuple[DiagnosticFusion, str]]:
     defaults = document.get("defaults", {})
     if not isinstance(defaults, dict):
         raise KnowledgeBaseError(f"{name}: defaults: expected a mapping of values shared by all rows")
-    raw_rows = document.get("fusions")
-    if not isinstance(raw_rows, list):
+    if not isinstance(document.get("fusions"), list):
         raise KnowledgeBaseError(f"{name}: fusions: expected a list of rows")
-    line_numbers = lines.get("fusions", [])
-    out: list[tuple[DiagnosticFusion, str]] = []
-    for index, raw in enumerate(raw_rows):
-        line = f"line {line_numbers[index]}: " if index < len(line_numbers) else ""
-        where = f"{name}: {line}fusions[{index}]"
-        if not isinstance(raw, dict):
-            raise KnowledgeBaseError(f"{where}: expected a mapping of fields, found {type(raw).__name__}")
-        if "id" in raw:
-            where += f" ({raw['id']})"
-        try:
-            row = DiagnosticFusion.model_validate({**defaults, **raw})
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(part) for part in error["loc"]) or "row"
-            raise KnowledgeBaseError(f"{where}: {field}: {error['msg']}") from exc
-        out.append((row, where))
-    return out
+    return yaml_records(document, lines, name, "fusions", DiagnosticFusion, defaults)
 
 
 def _check_vocabularies(row: DiagnosticFusion, where: str) -> None:

@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
 
 from integrome.errors import KnowledgeBaseError
 from integrome.knowledge.catalog import (
@@ -25,6 +22,7 @@ from integrome.knowledge.catalog import (
     check_diseases,
     load_catalog,
     read_yaml,
+    yaml_records,
 )
 from integrome.model.catalog import GuidelineBiomarker, GuidelineRule
 
@@ -32,7 +30,6 @@ __all__ = ["TESTING_DIR", "GapKnowledge", "load_gap_knowledge", "parse_testing_f
 
 TESTING_DIR = "testing"
 _TOP_KEYS = {"source", "defaults", "biomarkers", "rules"}
-M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -68,39 +65,9 @@ def _parse(text: str, name: str) -> _Parsed:
     defaults = document.get("defaults", {})
     if not isinstance(defaults, dict):
         raise KnowledgeBaseError(f"{name}: defaults: expected a mapping of values shared by all rules")
-    biomarkers = _records(document, lines, name, "biomarkers", GuidelineBiomarker, {})
-    rules = _records(document, lines, name, "rules", GuidelineRule, defaults)
+    biomarkers = yaml_records(document, lines, name, "biomarkers", GuidelineBiomarker, {})
+    rules = yaml_records(document, lines, name, "rules", GuidelineRule, defaults)
     return _Parsed(name, tuple(biomarkers), tuple(rules))
-
-
-def _records(
-    document: dict[str, Any],
-    lines: dict[str, list[int]],
-    name: str,
-    key: str,
-    model: type[M],
-    defaults: dict[str, Any],
-) -> list[tuple[M, str]]:
-    raw_records = document.get(key, [])
-    if not isinstance(raw_records, list):
-        raise KnowledgeBaseError(f"{name}: {key}: expected a list of records")
-    line_numbers = lines.get(key, [])
-    out: list[tuple[M, str]] = []
-    for index, raw in enumerate(raw_records):
-        line = f"line {line_numbers[index]}: " if index < len(line_numbers) else ""
-        where = f"{name}: {line}{key}[{index}]"
-        if not isinstance(raw, dict):
-            raise KnowledgeBaseError(f"{where}: expected a mapping of fields, found {type(raw).__name__}")
-        if "id" in raw:
-            where += f" ({raw['id']})"
-        try:
-            record = model.model_validate({**defaults, **raw})
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(part) for part in error["loc"]) or "record"
-            raise KnowledgeBaseError(f"{where}: {field}: {error['msg']}") from exc
-        out.append((record, where))
-    return out
 
 
 def _check(parsed: list[_Parsed]) -> tuple[dict[str, GuidelineBiomarker], list[GuidelineRule]]:

@@ -126,6 +126,22 @@ def _test_insight(gene: str, drugs: list[str], citations: list[Citation]) -> Ins
     )
 
 
+def _add_untested(
+    untested: dict[str, tuple[list[str], list[Citation]]],
+    kb: PgxKnowledge,
+    drug: str,
+    gene: str,
+    cpic: CpicDrug | None,
+) -> None:
+    """Note that `drug` needs `gene`, which no input assessed, with the guideline citations for it."""
+    drugs, citations = untested.setdefault(gene, ([], []))
+    drugs.append(drug)
+    rule = next((r for r in kb.rules if drug in r.drugs and r.gene == gene), None)
+    for citation in guideline_citations(cpic, rule):
+        if citation not in citations:
+            citations.append(citation)
+
+
 def proposed_tests(
     kb: PgxKnowledge, covered: Iterable[str], proposed: Mapping[str, list[str]]
 ) -> list[Insight]:
@@ -135,14 +151,8 @@ def proposed_tests(
     untested: dict[str, tuple[list[str], list[Citation]]] = {}
     for drug in sorted(proposed):
         for gene, cpic in sorted(_drug_genes(kb, drug).items()):
-            if gene in skip:
-                continue
-            drugs, citations = untested.setdefault(gene, ([], []))
-            drugs.append(drug)
-            rule = next((r for r in kb.rules if drug in r.drugs and r.gene == gene), None)
-            for citation in guideline_citations(cpic, rule):
-                if citation not in citations:
-                    citations.append(citation)
+            if gene not in skip:
+                _add_untested(untested, kb, drug, gene, cpic)
     insights = []
     for gene, (drugs, citations) in sorted(untested.items()):
         if not citations:
@@ -274,12 +284,7 @@ def recommend(
                 needed.append(gene)
             state = states.get(gene)
             if state is None or not state.assessed:
-                drugs, citations = untested.setdefault(gene, ([], []))
-                drugs.append(drug)
-                rule = next((r for r in kb.rules if drug in r.drugs and r.gene == gene), None)
-                for citation in guideline_citations(cpic, rule):
-                    if citation not in citations:
-                        citations.append(citation)
+                _add_untested(untested, kb, drug, gene, cpic)
         insights.extend(_insights_for_drug(kb, drug, genes, states))
     for gene, (drugs, citations) in sorted(untested.items()):
         if citations:
