@@ -91,7 +91,9 @@ def test_previous_gene_symbol_is_rejected_with_the_approved_one() -> None:
 
 
 def test_gene_on_both_sides_is_rejected() -> None:
-    with pytest.raises(KnowledgeBaseError, match=r"fusions\[0\] \(row-1\): record: Value error, EWSR1 is both"):
+    with pytest.raises(
+        KnowledgeBaseError, match=r"fusions\[0\] \(row-1\): record: Value error, EWSR1 is both"
+    ):
         _parse(_row(three="EWSR1"))
 
 
