@@ -3,8 +3,10 @@
 No files, network, clock or randomness: the timestamp is passed in, so the same profile and
 knowledge-base version always give the same analysis. Matchers run in a fixed order; each sees
 the profile with the findings annotated by the steps before it. Their insights are then reconciled
-(a therapy the PGx engine warns against carries or yields to that warning; a drug a tier I therapy
-proposes gets the genotyping its CPIC guideline needs, e.g. DPYD before fluorouracil) before test gaps.
+(a therapy the PGx engine warns against carries or yields to that warning; a drug a therapy proposes
+gets the engine's recommendation for the patient's assessed genes, e.g. avoid fluorouracil in a DPYD
+poor metabolizer, or for a tier I therapy the genotyping its CPIC guideline needs, e.g. DPYD before
+fluorouracil) before test gaps.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ import integrome.match.concordance as concordance_matcher
 import integrome.match.gaps as gap_matcher
 import integrome.match.trials as trial_matcher
 from integrome.insights.rank import rank_insights
-from integrome.insights.reconcile import reconcile_pgx, test_before_proposed
+from integrome.insights.reconcile import pgx_for_proposed, reconcile_pgx
 from integrome.knowledge import KnowledgeBase
 from integrome.knowledge.diagnostic_fusions import load_diagnostic_fusions
 from integrome.knowledge.testing import load_gap_knowledge
 from integrome.knowledge.trials import trial_store
 from integrome.match.biomarker import match_biomarkers
 from integrome.match.diagnostic_fusions import diagnostic_fusion_insights
-from integrome.match.pgx import match_pgx
+from integrome.match.pgx import GeneState, match_pgx
 from integrome.match.wording import unique
 from integrome.model import Analysis, Finding, Insight, PatientProfile, PgxResult
 
@@ -38,6 +40,7 @@ class _StepResult:
     findings: list[Finding] | None = None
     """Replacement findings (annotated), or None when the step leaves them as they are."""
     pgx: list[PgxResult] = field(default_factory=list)
+    pgx_states: dict[str, GeneState] = field(default_factory=dict)
 
 
 def _biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> _StepResult:
@@ -47,7 +50,7 @@ def _biomarkers(profile: PatientProfile, kb: KnowledgeBase) -> _StepResult:
 
 def _pharmacogenomics(profile: PatientProfile, kb: KnowledgeBase) -> _StepResult:
     result = match_pgx(profile, kb)
-    return _StepResult(result.insights, result.warnings, pgx=result.results)
+    return _StepResult(result.insights, result.warnings, pgx=result.results, pgx_states=result.states)
 
 
 def _diagnostic_fusions(profile: PatientProfile, _kb: KnowledgeBase) -> _StepResult:
@@ -77,18 +80,20 @@ def analyze(profile: PatientProfile, kb: KnowledgeBase, *, generated_at: str) ->
     insights: list[Insight] = []
     warnings = list(profile.warnings)
     pgx: list[PgxResult] = []
+    states: dict[str, GeneState] = {}
     trials: Callable[[PatientProfile, KnowledgeBase], _StepResult] = partial(_trials, as_of=generated_at[:10])
     for step in (*_STEPS, trials):
         result = step(profile, kb)
         insights.extend(result.insights)
         warnings.extend(result.warnings)
         pgx.extend(result.pgx)
+        states.update(result.pgx_states)
         if result.findings is not None:
             profile = profile.model_copy(update={"findings": result.findings})
     reconciled = reconcile_pgx(insights, pgx)
     insights = reconciled.insights
     warnings.extend(reconciled.warnings)
-    proposed = test_before_proposed(insights, pgx, kb)
+    proposed = pgx_for_proposed(insights, pgx, kb, states)
     insights = proposed.insights
     pgx = sorted([*pgx, *proposed.pgx], key=lambda result: result.gene)
     # After every matcher: test gaps also give catalog options to the PGx genotyping recommendations.

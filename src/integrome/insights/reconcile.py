@@ -7,28 +7,34 @@ alone; read together, the therapy must carry the warning. A warning-level alert 
 therapy's summary and rationale (with the alert's citations); a critical one (the guideline says
 avoid the drug) removes the therapy, which the alert then mentions and a warning line explains.
 
-The other way round, a drug the analysis proposes may need a genotype first: the PGx engine asks for
-the genes of the patient's own drugs, and `test_before_proposed` asks it again for the drugs of the
-tier I options (fluorouracil in encorafenib + cetuximab + mFOLFOX6: DPYD genotyping before the first
-dose, CPIC 2017 update, PMID 29152729). The option then names the test in its rationale.
+The other way round, the PGx engine only weighs the patient's own drugs; `pgx_for_proposed` asks it
+again for the drugs the therapy options propose. A gene the inputs assessed gives the recommendation
+the drug would get if planned (DPYD poor metabolizer and fluorouracil in encorafenib + cetuximab +
+mFOLFOX6: avoid, CPIC 2017 update, PMID 29152729): the alert joins the analysis and the option stays
+listed, carrying the recommendation, its citations and the alert's severity, since the regimen's
+other drugs may still be the right choice without the flagged one. A gene no input assessed gives,
+for the drugs of the tier I options, a genotyping recommendation (DPYD before the first dose) that
+the option names in its rationale.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from integrome.match.pgx import HasPgx, proposed_drug_tests
-from integrome.match.wording import clamp, regimen
+from integrome.match.pgx import GeneState, HasPgx, proposed_drug_alerts, proposed_drug_tests
+from integrome.match.wording import clamp, regimen, unique
 from integrome.model import Insight, PgxResult
+from integrome.model.common import Severity
 
-__all__ = ["ProposedTests", "Reconciled", "reconcile_pgx", "test_before_proposed"]
+__all__ = ["ProposedPgx", "Reconciled", "pgx_for_proposed", "reconcile_pgx"]
 
 _PROPOSED_TIERS = frozenset({"IA", "IB"})
 """Options whose drugs get pharmacogenomic testing: tier I, what the report puts forward as standard."""
 
 _ALERT_KINDS = frozenset({"pgx", "contraindication"})
 _ALERT_SEVERITIES = frozenset({"warning", "critical"})
+_SEVERITY_RANK: dict[Severity, int] = {"info": 0, "warning": 1, "critical": 2}
 
 
 @dataclass(frozen=True)
@@ -66,23 +72,43 @@ def reconcile_pgx(insights: Sequence[Insight], pgx: Sequence[PgxResult]) -> Reco
 
 
 @dataclass(frozen=True)
-class ProposedTests:
+class ProposedPgx:
     insights: list[Insight]
     pgx: list[PgxResult]
     """"Not assessed" results for the genes the proposed drugs add"""
 
 
-def test_before_proposed(insights: Sequence[Insight], pgx: Sequence[PgxResult], kb: HasPgx) -> ProposedTests:
-    """Genotyping recommendations for the drugs of tier I therapies whose CPIC genes no input assessed
-    and no current or planned drug already needed; each such therapy gains a line naming the test.
+def pgx_for_proposed(
+    insights: Sequence[Insight], pgx: Sequence[PgxResult], kb: HasPgx, states: Mapping[str, GeneState]
+) -> ProposedPgx:
+    """The PGx engine's view of the drugs the therapy options propose (`states`: `match_pgx`'s).
 
-    Insights keep their order; the new recommendations follow them.
+    A drug no warning or critical alert covers yet (the patient's own drugs were reconciled by
+    `reconcile_pgx`) gets the engine's warning or critical recommendation for its assessed genes;
+    every therapy holding it carries it (`_flagged`). The drugs of tier I therapies whose CPIC genes
+    no input assessed and no current or planned drug already needed get a genotyping
+    recommendation, and each such therapy a line naming the test.
+
+    Insights keep their order; the new alerts, then the new test recommendations, follow them.
     """
+    covered = {
+        drug
+        for insight in insights
+        if insight.kind in _ALERT_KINDS and insight.severity in _ALERT_SEVERITIES
+        for drug in insight.drugs
+    }
+    offered: dict[str, list[str]] = {}
     proposed: dict[str, list[str]] = {}
     for insight in insights:
-        if insight.kind == "therapy" and insight.tier in _PROPOSED_TIERS:
+        if insight.kind == "therapy":
             for drug in insight.drugs:
-                proposed.setdefault(drug, []).append(insight.title)
+                if drug not in covered:
+                    offered.setdefault(drug, []).append(insight.title)
+                if insight.tier in _PROPOSED_TIERS:
+                    proposed.setdefault(drug, []).append(insight.title)
+    alerts = proposed_drug_alerts(kb, states, offered)
+    by_gene = {result.gene: result for result in pgx}
+    insights = [_flagged(i, alerts, by_gene) if i.kind == "therapy" else i for i in insights]
     found = proposed_drug_tests(kb, pgx, proposed)
     tests = {drug: test for test in found.insights for drug in test.drugs}
     updated = []
@@ -96,15 +122,47 @@ def test_before_proposed(insights: Sequence[Insight], pgx: Sequence[PgxResult], 
         updated.append(
             insight.model_copy(update={"rationale": [*insight.rationale, *lines]}) if lines else insight
         )
-    return ProposedTests(insights=[*updated, *found.insights], pgx=found.results)
+    return ProposedPgx(insights=[*updated, *alerts, *found.insights], pgx=found.results)
+
+
+def _flagged(therapy: Insight, alerts: Sequence[Insight], by_gene: dict[str, PgxResult]) -> Insight:
+    """A therapy carrying the alerts about its proposed drugs, as `_cautioned` does for planned ones,
+    with the alert's own severity (an "avoid" flags the option critical rather than removing it: the
+    drug was not chosen yet and the regimen's other drugs may still serve), the recommendation line by
+    line and the alternatives the guideline names."""
+    concerning = [a for a in alerts if set(a.drugs) & set(therapy.drugs)]
+    if not concerning:
+        return therapy
+    lines = [_recommendation(alert, by_gene) for alert in concerning]
+    severity = max(therapy.severity, *(a.severity for a in concerning), key=_SEVERITY_RANK.__getitem__)
+    alternatives = [
+        drug
+        for drug in unique([*therapy.alternatives, *(d for a in concerning for d in a.alternatives)])
+        if drug not in therapy.drugs
+    ]
+    cautioned = _annotated(therapy, concerning, by_gene, lines=lines, name_drugs=True)
+    return cautioned.model_copy(update={"severity": severity, "alternatives": alternatives})
 
 
 def _cautioned(therapy: Insight, alerts: Sequence[Insight], by_gene: dict[str, PgxResult]) -> Insight:
-    concerns = [_concern(alert, by_gene) for alert in alerts]
-    rationale = [
-        *therapy.rationale,
-        *(f"Pharmacogenomic alert: {alert.title}" for alert in alerts),
-    ]
+    lines = [f"Pharmacogenomic alert: {alert.title}" for alert in alerts]
+    return _annotated(therapy, alerts, by_gene, lines=lines).model_copy(update={"severity": "warning"})
+
+
+def _annotated(
+    therapy: Insight,
+    alerts: Sequence[Insight],
+    by_gene: dict[str, PgxResult],
+    *,
+    lines: Sequence[str],
+    name_drugs: bool = False,
+) -> Insight:
+    """The therapy with the alerts' concerns leading its summary, `lines` after its rationale and the
+    alerts' citations after its own; `name_drugs` names each alert's drugs in its concern."""
+    concerns = unique(
+        _concern(alert, by_gene, regimen(alert.drugs) if name_drugs else None) for alert in alerts
+    )
+    rationale = [*therapy.rationale, *lines]
     citations = {(c.source, c.id): c for c in therapy.citations}
     for alert in alerts:
         for citation in alert.citations:
@@ -112,7 +170,6 @@ def _cautioned(therapy: Insight, alerts: Sequence[Insight], by_gene: dict[str, P
     return therapy.model_copy(
         update={
             "summary": clamp(f"{'; '.join(concerns)}. {therapy.summary}"),
-            "severity": "warning",
             "rationale": rationale,
             "citations": list(citations.values()),
         }
@@ -126,30 +183,45 @@ def _with_removed(alert: Insight, therapies: Sequence[Insight]) -> Insight:
     return alert.model_copy(update={"rationale": [*alert.rationale, *lines]})
 
 
-def _concern(alert: Insight, by_gene: dict[str, PgxResult]) -> str:
+def _concern(alert: Insight, by_gene: dict[str, PgxResult], drugs: str | None = None) -> str:
     """'CYP2D6 poor metabolizer: CPIC recommends an alternative' from the alert and the PGx result."""
     source = alert.citations[0].source
-    return f"{_who(alert, by_gene)}: {source} {_advice(alert)}"
+    return f"{_who(alert, by_gene)}: {source} {_advice(alert, drugs)}"
 
 
-def _who(alert: Insight, by_gene: dict[str, PgxResult]) -> str:
+def _recommendation(alert: Insight, by_gene: dict[str, PgxResult]) -> str:
+    """'DPYD poor metabolizer (activity score 0): CPIC — avoid fluoropyrimidines (fluorouracil;
+    strong recommendation). DPD deficiency …': the alert's headline, strength and summary."""
+    headline = alert.title.rpartition(" — ")[2]
+    strength = f"; {alert.classification} recommendation" if alert.classification else ""
+    who = f"{_who(alert, by_gene, scored=True)}: {alert.citations[0].source}"
+    return f"{who} — {headline} ({regimen(alert.drugs)}{strength}). {alert.summary}"
+
+
+def _who(alert: Insight, by_gene: dict[str, PgxResult], *, scored: bool = False) -> str:
+    """'CYP2D6 poor metabolizer'; `scored` adds the genotype's activity score when the phenotype is
+    the genotype's own (not phenoconverted by a drug)."""
     parts = []
     for gene in alert.genes:
         result = by_gene.get(gene)
         if result is not None and result.assessed:
-            parts.append(f"{gene} {(result.functional_phenotype or result.phenotype).lower()}")
+            part = f"{gene} {(result.functional_phenotype or result.phenotype).lower()}"
+            if scored and result.activity_score is not None and result.functional_phenotype is None:
+                part += f" (activity score {result.activity_score:g})"
+            parts.append(part)
         else:
             parts.append(gene)
     return ", ".join(parts) or regimen(alert.drugs)
 
 
-def _advice(alert: Insight) -> str:
-    """The kind of change the alert asks for, read from its own wording (alerts carry no action code)."""
+def _advice(alert: Insight, drugs: str | None = None) -> str:
+    """The kind of change the alert asks for, read from its own wording (alerts carry no action code);
+    `drugs` names what it is about, for a regimen of which only some drugs are concerned."""
     text = " ".join([alert.title, alert.summary, *alert.rationale]).lower()
     if alert.severity == "critical" or "avoid" in alert.title.lower():
-        return "advises avoiding it (see the pharmacogenomic alert)"
+        return f"advises avoiding {drugs or 'it'} (see the pharmacogenomic alert)"
     if alert.alternatives or "alternative" in text:
-        return "recommends an alternative"
+        return "recommends an alternative" + (f" to {drugs}" if drugs else "")
     if "dose" in text:
-        return "recommends a dose adjustment"
+        return "recommends a dose adjustment" + (f" of {drugs}" if drugs else "")
     return "guidance applies (see the pharmacogenomic alert)"

@@ -7,7 +7,8 @@ pypgx recommendation text is condensed into the summary and quoted whole in the 
 (`_pgx_text`). Every gene of a current or planned drug's CPIC guideline (level A/B) that the
 inputs did not assess yields a test recommendation; so does every such gene of a drug the analysis
 proposes (`proposed_tests`: fluorouracil in encorafenib + cetuximab + mFOLFOX6 needs DPYD genotyping
-before the first dose, CPIC 2017).
+before the first dose, CPIC 2017). A proposed drug whose gene was assessed gets the same recommendation
+it would get if planned (`proposed_alerts`: a DPYD poor metabolizer is advised to avoid fluorouracil).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from integrome.match._pgx_warfarin import WARFARIN, warfarin_insight
 from integrome.match.wording import SUMMARY_LIMIT, clamp
 from integrome.model import Citation, Insight
 
-__all__ = ["GeneState", "proposed_tests", "recommend"]
+__all__ = ["GeneState", "proposed_alerts", "proposed_tests", "recommend"]
 
 _NORMAL = frozenset({"Normal Metabolizer", "Normal Function", "Negative", "Normal", "Favorable Response"})
 _PGX_LEVELS = frozenset({"A", "A/B", "B"})
@@ -177,6 +178,24 @@ def proposed_tests(
                 }
             )
         )
+    return insights
+
+
+def proposed_alerts(
+    kb: PgxKnowledge, states: Mapping[str, GeneState], proposed: Mapping[str, list[str]]
+) -> list[Insight]:
+    """The warning and critical recommendations for proposed drugs (drug → titles of the options
+    proposing it): the insight the drug would get if it were planned, with lines naming the options.
+
+    Only the patient's current and planned drugs are `recommend`ed; without this, a proposed drug
+    whose dose or use the patient's genotype changes would get no more than the pre-emptive note.
+    """
+    insights = []
+    for drug in sorted(proposed):
+        for insight in _insights_for_drug(kb, drug, _drug_genes(kb, drug), states):
+            if insight.severity != "info":
+                lines = [f"{drug} is part of a proposed option: {title}" for title in proposed[drug]]
+                insights.append(insight.model_copy(update={"rationale": [*insight.rationale, *lines]}))
     return insights
 
 

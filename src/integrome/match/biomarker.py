@@ -157,8 +157,10 @@ class _Hit:
     def finding_ids(self) -> frozenset[str]:
         return frozenset(finding.id for finding in self.findings)
 
-    def sort_key(self) -> tuple[int, str]:
-        return tier_rank(self.tier), self.record.id
+    def sort_key(self) -> tuple[int, int, str]:
+        """Strongest tier first; within a tier, a record for the patient's tumor type (demoted by a
+        label limit) before one for another tumor, so the option explains the limit it breaks."""
+        return tier_rank(self.tier), 0 if self.scope.scope == "in" else 1, self.record.id
 
 
 @dataclass(frozen=True)

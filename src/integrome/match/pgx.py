@@ -8,7 +8,7 @@ a test recommendation — never a silent "Normal Metabolizer" (ARCHITECTURE.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,7 +22,7 @@ from integrome.match._pgx_phenotype import (
     phenotype_of,
     phenotype_of_diplotype,
 )
-from integrome.match._pgx_recommend import GeneState, proposed_tests, recommend
+from integrome.match._pgx_recommend import GeneState, proposed_alerts, proposed_tests, recommend
 from integrome.model import GenotypeCall, Insight, PatientProfile, PgxResult, SiteGenotype
 from integrome.model.analysis import NOT_ASSESSED
 
@@ -34,6 +34,7 @@ __all__ = [
     "gene_states",
     "match_pgx",
     "patient_drugs",
+    "proposed_drug_alerts",
     "proposed_drug_tests",
     "results_only",
 ]
@@ -51,6 +52,9 @@ class PgxMatch:
     results: list[PgxResult] = field(default_factory=list)
     insights: list[Insight] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    states: dict[str, GeneState] = field(default_factory=dict)
+    """Per-gene states the recommendations used (after phenoconversion), for the drugs the analysis
+    proposes later (`proposed_drug_alerts`)."""
 
 
 def patient_drugs(profile: PatientProfile) -> tuple[set[str], set[str]]:
@@ -341,7 +345,7 @@ def match_pgx(profile: PatientProfile, kb: HasPgx) -> PgxMatch:
             state.functional_score = converted.score
             state.inhibitors = converted.inhibitors
             state.inhibitor_strength = converted.strength
-    match = PgxMatch()
+    match = PgxMatch(states=states)
     insights, needed = recommend(knowledge, states, considered)
     match.insights = insights
     for gene in needed:
@@ -367,6 +371,15 @@ def proposed_drug_tests(kb: HasPgx, results: Iterable[PgxResult], proposed: dict
         PgxResult(gene=gene, phenotype=NOT_ASSESSED, assessed=False) for i in insights for gene in i.genes
     ]
     return PgxMatch(results=added, insights=insights)
+
+
+def proposed_drug_alerts(
+    kb: HasPgx, states: Mapping[str, GeneState], proposed: Mapping[str, list[str]]
+) -> list[Insight]:
+    """Warning and critical recommendations for drugs the analysis proposes (drug → option titles),
+    from the gene states of `match_pgx`: the same insight a planned drug gets (DPYD poor metabolizer
+    and fluorouracil: avoid, CPIC 2017), so a proposed option is never weighed without it."""
+    return proposed_alerts(kb.pgx, states, proposed)
 
 
 def results_only(profile: PatientProfile, kb: PgxKnowledge) -> list[PgxResult]:

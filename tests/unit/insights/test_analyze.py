@@ -27,6 +27,7 @@ from integrome.model import (
     NegativeFinding,
     Patient,
     PatientProfile,
+    SiteGenotype,
     VariantFinding,
 )
 
@@ -371,4 +372,21 @@ def test_planned_capecitabine_without_dpyd_result_recommends_dpyd_genotyping_onc
 
 def test_no_dpyd_recommendation_without_a_proposed_or_planned_fluoropyrimidine(kb: KnowledgeBase) -> None:
     analysis = analyze(nsclc_kras_g12c(), kb, generated_at=NOW)
+    assert dpyd_tests(analysis) == []
+
+
+def test_proposed_fluoropyrimidine_regimen_carries_avoid_for_a_dpyd_poor_metabolizer(
+    kb: KnowledgeBase,
+) -> None:
+    star2a_homozygous = SiteGenotype(chrom="chr1", pos=97450058, ref="C", alts=["T"], alleles=["T", "T"])
+    profile = untreated_crc_braf_v600e().model_copy(update={"sites": [star2a_homozygous]})
+    analysis = analyze(profile, kb, generated_at=NOW)
+    regimen = next(
+        i for i in insights_of(analysis, "therapy", "BRAF", "encorafenib") if "fluorouracil" in i.drugs
+    )
+    assert (regimen.tier, regimen.severity) == ("IA", "critical")
+    assert "avoiding fluorouracil" in regimen.summary
+    (alert,) = insights_of(analysis, "contraindication", "DPYD", "fluorouracil")
+    assert alert.severity == "critical"
+    assert any(line.startswith("fluorouracil is part of a proposed option") for line in alert.rationale)
     assert dpyd_tests(analysis) == []

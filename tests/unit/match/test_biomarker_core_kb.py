@@ -162,3 +162,57 @@ def test_erbb2_amplification_moves_elacestrant_out_of_tier_i(kb: KnowledgeBase) 
     result = match_biomarkers(profile([esr1, ERBB2_AMP], "IDC"), kb)
     elacestrant = next(i for i in result.insights if i.kind == "therapy" and i.drugs == ["elacestrant"])
     assert elacestrant.tier == "IIC"
+
+
+# --- triple-negative label limit (KEYTRUDA TNBC: ER-, PR- and HER2-negative) ---------------------------
+
+PD_L1_CPS_20 = BiomarkerFinding(
+    id="b1", source="fhir", biomarker="PD-L1", scoring="CPS", value="20", numeric=20.0, status="positive"
+)
+
+
+def tnbc_pembrolizumab(findings: list[Finding], kb: KnowledgeBase) -> Insight:
+    result = match_biomarkers(profile([PD_L1_CPS_20, *findings], "IDC"), kb)
+    return next(i for i in result.insights if i.kind == "therapy" and i.drugs == ["pembrolizumab"])
+
+
+def test_er_positive_result_moves_tnbc_pembrolizumab_out_of_tier_i(kb: KnowledgeBase) -> None:
+    er = BiomarkerFinding(
+        id="b2", source="fhir", biomarker="ER", method="IHC", value="60%", status="positive"
+    )
+    option = tnbc_pembrolizumab([er], kb)
+    assert option.tier == "IIC"
+    assert any(
+        "label requires ER-negative disease" in line and "ER positivity is on record" in line
+        for line in option.rationale
+    )
+
+
+def test_pr_positive_result_moves_tnbc_pembrolizumab_out_of_tier_i(kb: KnowledgeBase) -> None:
+    pr = BiomarkerFinding(
+        id="b2", source="fhir", biomarker="PR", method="IHC", value="30%", status="positive"
+    )
+    option = tnbc_pembrolizumab([pr], kb)
+    assert option.tier == "IIC"
+    assert any("label requires PR-negative disease" in line for line in option.rationale)
+
+
+def test_triple_negative_results_keep_tnbc_pembrolizumab_at_tier_ia(kb: KnowledgeBase) -> None:
+    negative: list[Finding] = [
+        BiomarkerFinding(
+            id=f"b{n}", source="fhir", biomarker=name, method="IHC", value="0%", status="negative"
+        )
+        for n, name in enumerate(("ER", "PR"), start=2)
+    ]
+    her2 = BiomarkerFinding(
+        id="b4", source="fhir", biomarker="HER2", method="IHC", value="0", status="negative"
+    )
+    option = tnbc_pembrolizumab([*negative, her2], kb)
+    assert option.tier == "IA"
+
+
+def test_unknown_receptor_status_keeps_tnbc_pembrolizumab_and_asks_to_confirm_each(kb: KnowledgeBase) -> None:
+    option = tnbc_pembrolizumab([], kb)
+    assert option.tier == "IA"
+    for requirement in ("HER2-negative disease", "ER-negative disease", "PR-negative disease"):
+        assert any(line.startswith(f"Label requires {requirement}") for line in option.rationale)
