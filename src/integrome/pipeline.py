@@ -105,12 +105,18 @@ def run_analysis(paths: Sequence[Path], *, options: RunOptions) -> Analysis:
         genes_of_interest=kb.genes,
         targets_bed=options.targets_bed,
     )
-    profile = load_inputs(paths, _ingest_options(options, vcf, kb.genes))
+    profile = load_inputs(paths, _ingest_options(options, vcf, kb.genes, kb.pgx.position_genes()))
     return analyze(profile, kb, generated_at=_timestamp(options.deterministic))
 
 
-def _ingest_options(options: RunOptions, vcf: VcfOptions, genes: frozenset[str]) -> IngestOptions:
-    """Multi-omics reading options: sample ploidy/purity, references, TMB territory, KB genes."""
+def _ingest_options(
+    options: RunOptions,
+    vcf: VcfOptions,
+    genes: frozenset[str],
+    position_genes: Mapping[tuple[str, str, int], str],
+) -> IngestOptions:
+    """Multi-omics reading options: sample ploidy/purity, references, TMB territory, KB genes, and
+    the pharmacogene of each definition position (to name it in a warning about conflicting calls)."""
     from integrome.ingest.cnv import CopyNumberOptions
     from integrome.ingest.expression import ExpressionOptions, read_reference
     from integrome.ingest.fusions import FusionOptions
@@ -135,6 +141,7 @@ def _ingest_options(options: RunOptions, vcf: VcfOptions, genes: frozenset[str])
         expression=ExpressionOptions(reference=rna, genes=genes),
         proteomics=ProteomicsOptions(reference=protein, genes=genes),
         tmb_territory_mb=territory,
+        position_genes=position_genes,
         roles=options.roles,
     )
 

@@ -57,7 +57,14 @@ def variant_site(finding: VariantFinding, located: Located, out: Collector) -> S
     else:
         alleles = [ref, alt]
     return SiteGenotype(
-        chrom=chrom, pos=pos, ref=ref, alts=[alt], alleles=alleles, build=build, source="fhir"
+        chrom=chrom,
+        pos=pos,
+        ref=ref,
+        alts=[alt],
+        alleles=alleles,
+        build=build,
+        source="fhir",
+        provenance=out.provenance(located),
     )
 
 
@@ -83,17 +90,18 @@ def merge_sites(out: Collector) -> list[SiteGenotype]:
     sites: list[SiteGenotype] = []
     for (_, chrom, pos), group in by_position.items():
         distinct = list({_genotype(site): site for _, site in group}.values())
+        places = "; also ".join(dict.fromkeys(site.provenance for _, site in group if site.provenance))
         if len(distinct) == 1:
-            sites.append(distinct[0])
+            sites.append(distinct[0].model_copy(update={"provenance": places or None}))
             continue
         merged = _two_alts(distinct)
         if merged is not None:
-            sites.append(merged)
+            sites.append(merged.model_copy(update={"provenance": places or None}))
             continue
-        places = ", ".join(located.label for located, _ in group[1:])
+        others = ", ".join(located.label for located, _ in group[1:])
         out.warn(
             group[0][0],
-            f"{chrom}:{pos} genotype contradicts {places}; the position is not used for star-allele calling",
+            f"{chrom}:{pos} genotype contradicts {others}; the position is not used for star-allele calling",
         )
     return sites
 

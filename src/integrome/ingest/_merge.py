@@ -18,16 +18,23 @@ The most specific record wins (VCF/MAF/table, then coordinates, then structured 
 a graded status, then the most fields); its empty fields are filled from the others, and its
 provenance names the other places: "tumor.vcf:line 20; also bundle.json#DiagnosticReport/r1".
 The result does not depend on input order. Text diagnoses repeating a coded one are dropped.
+
+Site genotypes (the germline calls star alleles are called from) are one per position and build.
+Inputs stating the same genotype collapse to one site naming them all. Inputs stating different
+genotypes (a VCF's G/A and a FHIR variant Observation's A/A) leave the position uncalled, a no-call
+like a VCF's './.', with a warning naming both: choosing one could turn a poor metabolizer into a
+normal one, so the PGx caller lists the position as missing instead. A no-call states nothing and
+gives way to another input's call.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from integrome.model import BiomarkerFinding, Diagnosis, Finding, VariantFinding
+from integrome.model import BiomarkerFinding, Diagnosis, Finding, SiteGenotype, VariantFinding
 from integrome.normalize.diseases import oncotree
 from integrome.normalize.variants import (
     consequence_category,
@@ -36,7 +43,7 @@ from integrome.normalize.variants import (
     short_protein,
 )
 
-__all__ = ["merge_diagnoses", "merge_findings"]
+__all__ = ["merge_diagnoses", "merge_findings", "merge_site_genotypes", "site_genes"]
 
 _ALSO = "; also "
 _NEVER_COMPARED = frozenset({"id", "provenance", "source", "annotation", "vaf", "depth"})
@@ -256,3 +263,86 @@ def _sort_key(finding: Finding) -> tuple[str, str, int, str, str]:
     hgvs = getattr(finding, "hgvs_c", None) or getattr(finding, "hgvs_p", None) or ""
     content = finding.model_dump_json(exclude={"id"})
     return finding.kind, name, position, hgvs, content
+
+
+# --- site genotypes --------------------------------------------------------------------------------
+
+_Position = tuple[str, str, int]
+"""(build, UCSC chromosome, position): where a site genotype is stated."""
+
+
+def site_genes(findings: Sequence[Finding]) -> dict[_Position, str]:
+    """The gene a variant finding names at each position, for naming a contradicted site."""
+    genes: dict[_Position, str] = {}
+    for finding in sorted(findings, key=_sort_key):
+        if not isinstance(finding, VariantFinding) or finding.chrom is None or finding.pos is None:
+            continue
+        if finding.gene and finding.build:
+            genes.setdefault((finding.build, normalize_chrom(finding.chrom), finding.pos), finding.gene)
+    return genes
+
+
+def merge_site_genotypes(
+    inputs: Sequence[tuple[str, Sequence[SiteGenotype]]], gene: Callable[[_Position], str | None]
+) -> tuple[list[SiteGenotype], list[str]]:
+    """One site per position across inputs (module docstring); returns (sites, warnings).
+
+    `inputs` pairs each input's file name with its sites; `gene` names the gene at a contradicted
+    position in its warning (None: the position alone). Several different sites of one input at one
+    position are that reader's own records and are kept as read.
+    """
+    groups: dict[_Position, list[tuple[int, SiteGenotype]]] = {}
+    for at, (name, sites) in enumerate(inputs):
+        for site in sites:
+            placed = site.model_copy(update={"provenance": site.provenance or name})
+            groups.setdefault(_site_position(site), []).append((at, placed))
+    merged: list[SiteGenotype] = []
+    warnings: list[str] = []
+    for position, group in groups.items():
+        called = [(at, site) for at, site in group if any(a is not None for a in site.alleles)]
+        stated = sorted((site for _, site in called or group), key=_site_rank)
+        places = _ALSO.join(dict.fromkeys(place for site in stated for place in _places(site.provenance)))
+        if not called or len({_site_genotype(site) for site in stated}) == 1:
+            merged.append(stated[0].model_copy(update={"provenance": places}))
+        elif len({at for at, _ in called or group}) == 1:
+            merged.extend({site.model_dump_json(): site for _, site in called or group}.values())
+        else:
+            ploidy = max(len(site.alleles) for site in stated)
+            update = {"alleles": [None] * ploidy, "phased": False, "provenance": places}
+            merged.append(stated[0].model_copy(update=update))
+            warnings.append(_contradiction(position, gene(position), stated))
+    return merged, warnings
+
+
+def _site_position(site: SiteGenotype) -> _Position:
+    return site.build, normalize_chrom(site.chrom), site.pos
+
+
+def _site_genotype(site: SiteGenotype) -> tuple[str, tuple[str, ...]]:
+    """The genotype regardless of allele order and of the ALTs a record lists but the sample lacks."""
+    return site.ref, tuple(sorted(allele or "." for allele in site.alleles))
+
+
+def _site_rank(site: SiteGenotype) -> tuple[bool, str, str]:
+    """VCF records first (they carry FILTER and phase), then by place: independent of input order."""
+    return site.source != "vcf", site.provenance or "", site.model_dump_json()
+
+
+def _contradiction(position: _Position, gene: str | None, stated: list[SiteGenotype]) -> str:
+    """'CYP2C19 chr10:94781859: variants.vcf says G/A, bundle.json (Observation obs-2) says A/A; ...'."""
+    by_genotype: dict[tuple[str, tuple[str, ...]], tuple[str, list[str]]] = {}
+    for site in stated:
+        shown = "/".join(allele or "." for allele in site.alleles)
+        _, labels = by_genotype.setdefault(_site_genotype(site), (shown, []))
+        for place in _places(site.provenance):
+            file, _, resource = place.partition("#")
+            label = f"{file} ({resource.replace('/', ' ', 1)})" if resource else file
+            if label not in labels:
+                labels.append(label)
+    claims = ", ".join(
+        f"{' and '.join(labels)} {'say' if len(labels) > 1 else 'says'} {shown}"
+        for shown, labels in by_genotype.values()
+    )
+    _, chrom, pos = position
+    where = f"{gene} {chrom}:{pos}" if gene else f"{chrom}:{pos}"
+    return f"{where}: {claims}; the position is treated as not assessed"

@@ -5,7 +5,9 @@ merged one per fact (`_merge`: a report or note repeating the VCF, the record or
 and renumbered f1..fn so their ids do not depend on the file order, and a
 patient without a stated id gets a pseudonymous one derived from the inputs' hashes.
 Contradicting demographics (two ids, two sexes, two birth dates) across files stop the run: the
-files most likely belong to different people.
+files most likely belong to different people. Contradicting germline genotypes at one position
+(two VCFs, or a VCF and a FHIR variant Observation) leave that position uncalled with a warning
+naming both inputs (`_merge.merge_site_genotypes`): the last file read never silently wins.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from integrome.errors import InputError
-from integrome.ingest._merge import merge_diagnoses, merge_findings
+from integrome.ingest._merge import merge_diagnoses, merge_findings, merge_site_genotypes, site_genes
 from integrome.ingest._result import IngestResult
 from integrome.ingest.cnv import CopyNumberOptions, read_copy_number
 from integrome.ingest.detect import FormatName, detect_format
@@ -38,7 +40,6 @@ from integrome.model import (
     Origin,
     Patient,
     PatientProfile,
-    SiteGenotype,
 )
 
 __all__ = ["IngestOptions", "load_inputs", "merge_results", "read_input"]
@@ -59,6 +60,9 @@ class IngestOptions:
     proteomics: ProteomicsOptions = field(default_factory=ProteomicsOptions)
     tmb_territory_mb: float | None = None
     """Callable territory for TMB (--panel-size-mb or the targets BED); None = TMB not computed."""
+    position_genes: Mapping[tuple[str, str, int], str] = field(default_factory=dict)
+    """(build, 'chrN', pos) → gene, e.g. the pharmacogene definition positions: names the gene of a
+    position two inputs contradict when no variant finding names it (a 0/0 call, an unannotated VCF)."""
     roles: Mapping[Path, Origin] = field(default_factory=dict)
     """Per-file somatic/germline role (--somatic-input, --germline-input), overriding `vcf.role` for
     that VCF or MAF: a tumor VCF and a blood VCF whose headers do not say can be read in one run."""
@@ -164,11 +168,14 @@ def load_inputs(paths: Sequence[Path], options: IngestOptions) -> PatientProfile
             first.warnings.append(f"{result.document.name}: same content as {first.document.name}; read once")
     if options.tmb_territory_mb is not None:
         _add_tmb(list(results.values()), options.tmb_territory_mb)
-    return merge_results(list(results.values()))
+    return merge_results(list(results.values()), position_genes=options.position_genes)
 
 
-def merge_results(results: Sequence[IngestResult]) -> PatientProfile:
-    """Merge per-file parts into one profile (see the module docstring for the rules)."""
+def merge_results(
+    results: Sequence[IngestResult], *, position_genes: Mapping[tuple[str, str, int], str] | None = None
+) -> PatientProfile:
+    """Merge per-file parts into one profile (see the module docstring for the rules);
+    `position_genes` as in `IngestOptions`."""
     if not results:
         raise InputError(None, None, "no input files given")
     patient_id, sex, birth_date = _demographics(results)
@@ -176,6 +183,11 @@ def merge_results(results: Sequence[IngestResult]) -> PatientProfile:
         digest = hashlib.sha256("".join(sorted(r.document.sha256 for r in results)).encode()).hexdigest()
         patient_id = f"anon-{digest[:12]}"
     findings = merge_findings([f for r in results for f in r.findings])
+    named = site_genes(findings)
+    sites, site_warnings = merge_site_genotypes(
+        [(r.document.name, r.sites) for r in results],
+        lambda position: named.get(position) or (position_genes or {}).get(position),
+    )
     return PatientProfile(
         patient=Patient(
             id=patient_id,
@@ -187,12 +199,12 @@ def merge_results(results: Sequence[IngestResult]) -> PatientProfile:
         ),
         findings=findings,
         genotypes=_unique([g for r in results for g in r.genotypes], _genotype_key),
-        sites=_unique([s for r in results for s in r.sites], _site_key),
+        sites=sites,
         observations=[o for r in results for o in r.observations],
         phenotypes=_unique([p for r in results for p in r.phenotypes], _coding_key),
         coverage=[c for r in results for c in r.coverage],
         inputs=[r.document for r in results],
-        warnings=[w for r in results for w in r.warnings],
+        warnings=[w for r in results for w in r.warnings] + site_warnings,
         segments=[s for r in results for s in r.segments],
         expression=[e for r in results for e in r.expression],
     )
@@ -265,10 +277,6 @@ def _unique(items: list[Any], key: Callable[[Any], tuple[Any, ...]]) -> list[Any
 
 def _genotype_key(call: GenotypeCall) -> tuple[Any, ...]:
     return call.gene, call.diplotype, call.allele, call.present, call.phenotype, call.activity_score
-
-
-def _site_key(site: SiteGenotype) -> tuple[Any, ...]:
-    return site.build, site.chrom, site.pos, site.ref, tuple(site.alts), tuple(site.alleles)
 
 
 def _coding_key(coding: Coding) -> tuple[Any, ...]:

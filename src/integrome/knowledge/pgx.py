@@ -189,6 +189,18 @@ class PgxKnowledge:
                     sites.add((position.chrom, pos))
         return frozenset(sites)
 
+    def position_genes(self) -> dict[tuple[str, str, int], str]:
+        """(build, 'chrN', pos) → gene of every definition position on both builds, so a warning
+        about a position can name its gene even when no input annotated it."""
+        genes: dict[tuple[str, str, int], str] = {}
+        for gene, definition in self.definitions.items():
+            for position in definition.positions:
+                for build in ("GRCh38", "GRCh37"):
+                    pos = position.pos(build)
+                    if pos is not None:
+                        genes[(build, position.chrom, pos)] = gene
+        return genes
+
     def genes_for_drug(self, drug: str) -> list[CpicDrug]:
         return self.cpic.get(drug, [])
 

@@ -266,6 +266,11 @@ class SiteGenotype(StrictModel):
         description="vcf (a called record), or fhir (a Genomics Reporting variant Observation with a "
         "genomic position and allelic state: it asserts only the positions it lists)",
     )
+    provenance: str | None = Field(
+        default=None,
+        description="where the genotype was stated: the input file, and for FHIR the resource "
+        "('bundle.json#Observation/obs-2'); inputs stating the same genotype joined by '; also '",
+    )
 
 
 class Coverage(StrictModel):

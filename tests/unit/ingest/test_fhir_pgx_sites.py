@@ -67,6 +67,7 @@ def test_heterozygous_germline_variant_is_a_ref_alt_site_from_fhir() -> None:
             alleles=["G", "A"],
             build="GRCh38",
             source="fhir",
+            provenance="pgx.json#Observation/rs4244285",
         )
     ]
 

@@ -64,10 +64,16 @@ def test_per_file_roles_take_somatic_findings_from_the_tumor_and_genotypes_from_
     assert call_pgx(profile.sites, load_pgx_knowledge())["CYP2C19"][0].top[0].name == "*17/*17"
 
 
-def test_without_roles_the_tumor_genotype_is_read_as_the_patients_too(tmp_path: Path) -> None:
+def test_without_roles_the_tumor_genotype_contradicts_the_blood_one_and_leaves_the_position_uncalled(
+    tmp_path: Path,
+) -> None:
     profile = load(tmp_path, {})
     assert {d.role for d in profile.inputs} == {"unknown"}
-    assert {tuple(s.alleles) for s in profile.sites if s.pos == 94781859} == {("G", "A"), ("G", "G")}
+    assert [tuple(s.alleles) for s in profile.sites if s.pos == 94781859] == [(None, None)]
+    assert (
+        "chr10:94781859: blood.vcf says G/G, tumor.vcf says G/A; "
+        "the position is treated as not assessed" in profile.warnings
+    )
 
 
 def test_a_role_reaches_a_file_named_through_another_path(tmp_path: Path) -> None:
