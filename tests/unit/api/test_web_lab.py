@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 import yaml
+from fastapi.testclient import TestClient
+from tests.integration.apiharness import PASSWORD, running_api
 
 from integrome.api.web_lab import (
     CatalogForm,
@@ -17,6 +20,7 @@ from integrome.api.web_lab import (
     form_from_test,
     published_catalogs,
     save_catalog,
+    unlinked_laboratories,
     with_test,
 )
 from integrome.errors import KnowledgeBaseError
@@ -189,3 +193,41 @@ def test_a_test_keeps_its_id_when_edited(tmp_path: Path) -> None:
     (published,) = published_catalogs(kb)
     with pytest.raises(FormProblem, match="keeps its id"):
         with_test(published, TestForm(**{**vars(PANEL), "id": "other"}), "2", "lung-panel")
+
+
+def test_a_lab_user_may_save_only_catalogs_of_laboratories_linked_to_them(tmp_path: Path) -> None:
+    catalog = _published_cdx(tmp_path / "kb", "cdx.yaml").catalog
+    assert unlinked_laboratories(catalog, frozenset({"maker"})) == []
+    assert unlinked_laboratories(catalog, frozenset({"city-molecular-lab"})) == ["maker"]
+    assert unlinked_laboratories(catalog, frozenset()) == ["maker"]
+    assert unlinked_laboratories(catalog, None) == [], "an admin publishes anything"
+
+
+def _lab_page(client: TestClient, user: str) -> str:
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/web/signin").text)
+    assert token
+    form = {"username": user, "password": PASSWORD, "csrf_token": token.group(1), "next": "/web/lab"}
+    assert client.post("/web/signin", data=form, follow_redirects=False).status_code == 303
+    page = client.get("/web/lab")
+    assert page.status_code == 200
+    text: str = page.text
+    return text
+
+
+def test_lab_page_offers_edit_only_for_the_users_laboratories_and_all_to_an_admin(tmp_path: Path) -> None:
+    kb = _publish(tmp_path)  # city-lab.yaml, laboratory city-molecular-lab
+    (kb / "catalog" / "cdx.yaml").write_text(yaml.safe_dump(CDX_CATALOG))  # laboratory maker
+    with running_api(tmp_path / "server", kb_path=kb) as api:
+        with api.app.state.repository.transaction() as tx:
+            tx.link_lab("lab", "city-molecular-lab")
+        lab = _lab_page(TestClient(api.app), "lab")
+        admin = _lab_page(TestClient(api.app), "root")
+    assert 'href="/web/lab/city-lab/tests/lung-panel"' in lab
+    assert 'href="/web/lab/city-lab/tests/new"' in lab
+    assert 'href="/web/lab/cdx/tests/cdx-test"' not in lab
+    assert 'href="/web/lab/cdx/tests/new"' not in lab
+    assert lab.count("Read-only: your account is not linked to this laboratory") == 1
+    assert '(<span class="code">maker</span>)' in lab
+    assert 'href="/web/lab/cdx/tests/cdx-test"' in admin
+    assert 'href="/web/lab/city-lab/tests/lung-panel"' in admin
+    assert "Read-only" not in admin

@@ -53,6 +53,7 @@ from integrome.api.web_lab import (
     form_from_test,
     published_catalogs,
     save_catalog,
+    unlinked_laboratories,
     with_test,
 )
 from integrome.api.web_render import WebRoute, render_page
@@ -500,18 +501,26 @@ def _published(settings: AppSettings, slug: str) -> PublishedCatalog:
 def lab_page(
     request: Request,
     settings: AppSettings,
-    _principal: LabUser,
+    repository: Repo,
+    principal: LabUser,
     saved: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    """The catalogs published on this server, their tests, and where to add or change one."""
+    """The catalogs published on this server, their tests, and where to add or change one: Add and
+    Edit only for the catalogs the user may publish (admins: all; a lab user: those of the
+    laboratories an admin linked them to), the others marked read-only."""
     from integrome.knowledge import load_knowledge_base
 
     catalogs = published_catalogs(settings.kb_path) if settings.kb_path is not None else []
     kb_version = load_knowledge_base(extra_dir=settings.kb_path).version
+    linked: frozenset[str] | None = None
+    if principal.role != "admin":
+        with repository.transaction() as tx:
+            linked = frozenset(tx.user_labs(principal.user_id))
     return render_page(
         request,
         "lab.html.j2",
         catalogs=catalogs,
+        unlinked={p.slug: unlinked_laboratories(p.catalog, linked) for p in catalogs},
         publishing=settings.kb_path is not None,
         saved=saved,
         kb_version=kb_version,
