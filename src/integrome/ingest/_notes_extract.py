@@ -28,8 +28,13 @@ Representation choices the matcher relies on:
   statement ("exon 19 deletion"), "fusion", "amplification", "mutation" (also for "wild type") or
   "any" for a bare biomarker gene ("ALK negative").
 - Biomarker results → `BiomarkerFinding` with the status rules documented in `_notes_biomarkers`.
-- What an assay tested ("positions tested: DPYD c.1905+1G>A, ...") is not a finding; a following
-  "No variants detected." makes those genes tested negative (`_notes_panel`).
+- What an assay tested ("positions tested: DPYD c.1905+1G>A, ...", "genotyping of DPYD c.1905+1G>A,
+  c.2846A>T", "tested for KRAS G12C", "panel includes BRAF V600E", "assay covers EGFR exon 19
+  deletions, L858R and T790M") is not a finding; a following "No variants detected." makes those
+  genes tested negative (`_notes_panel`). Only a result stated for the mention itself makes it a
+  finding despite such a cue: "detected"/"identified"/"positive" right after it ("Tested for KRAS
+  G12C: detected"), a zygosity within two tokens ("Genotyping of DPYD: c.1905+1G>A heterozygous") or
+  a VAF in the mention ("KRAS G12C (VAF 23%)").
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ from integrome.ingest._notes_rules import (
     POSSIBLE,
     UNCERTAIN,
     UNCERTAIN_VARIANT,
+    VARIANT,
 )
 from integrome.ingest._notes_vocab import BIOMARKER_GENES, EXTENT_WORDS
 from integrome.model import (
@@ -256,8 +262,7 @@ def extract_doc(doc: Doc, *, source: Source, provenance: str) -> TextExtraction:
                 "origin": origin_of(cues),
                 "provenance": where,
             }
-            tested_only = nearest(cues, PANEL, AFFIRMED)  # "positions tested: ..." unless "... detected"
-            if tested_only is not None and tested_only.category == PANEL:
+            if has(cues, PANEL) and not _asserted(ent, cues, base):
                 item = tested(ent, cues, base)
                 if item is not None and _negation(ent, cues) is not None:
                     findings.append((ent.sent.start, item.negative()))
@@ -276,6 +281,25 @@ def extract_doc(doc: Doc, *, source: Source, provenance: str) -> TextExtraction:
     kept = _dedupe(_settle_mmr(findings))
     out.findings = [f.model_copy(update={"id": f"notes-{n}"}) for n, f in enumerate(kept, start=1)]
     return out
+
+
+_ZYGOSITY_REACH = 2
+"""How many tokens from a target a zygosity word may stand to state that target's genotype (the reach of
+the AFFIRMED cues)."""
+
+
+def _asserted(ent: Span, cues: list[Cue], base: dict[str, Any]) -> bool:
+    """Whether the mention itself is reported as found, which outweighs a cue that it was tested for.
+
+    "Tested for KRAS G12C: detected", "Genotyping of DPYD: c.1905+1G>A heterozygous" and "KRAS G12C
+    (VAF 23%)" state a result; "tested for KRAS G12C" and "panel includes BRAF V600E" do not.
+    """
+    if has(cues, AFFIRMED):  # "detected", "identified", "positive" right after the mention
+        return True
+    if any(cue.metadata.get("zygosity") and cue.distance <= _ZYGOSITY_REACH for cue in cues):
+        return True
+    stated = genomic(ent, base) if ent.label_ == VARIANT else None
+    return stated is not None and getattr(stated.finding, "vaf", None) is not None
 
 
 def _medications(

@@ -12,7 +12,12 @@ modifiers in its scope. Besides negation, uncertainty, hypothetical and family, 
 is expressed as ConText categories: CURRENT ("continue", "on", "taking"), PLANNED ("plan to
 start", "will start", "planned") and HISTORICAL ("s/p", "discontinued", "after progression on").
 PANEL_CONTENT marks what an assay tested rather than what it found ("positions tested: DPYD
-c.1905+1G>A, ..."), so a list of genotyped positions never becomes a finding.
+c.1905+1G>A, ...", "genotyping of", "tested for", "screened for", "panel includes", "assay covers",
+"designed to detect"); it scopes forward (or backward, "... positions") over a list of tested items
+only (`_only_tested_items_between`), so a list of genotyped positions never becomes a finding unless
+an AFFIRMED cue ("detected", "positive") or a zygosity word (a GERMLINE cue with metadata
+`zygosity`) states a result for the item itself (`_notes_extract`). "screening for" / "screen for"
+stay HYPOTHETICAL: they as often announce a test still to be done.
 Negation reaches a target only across lists of other targets and filler words ("no KRAS, NRAS or
 BRAF mutation"; "NRAS and BRAF wild type"), never across a clause, so "KRAS G12D detected; NRAS
 and BRAF wild type" negates NRAS and BRAF only.
@@ -192,7 +197,8 @@ def _with_genes(genes: list[Pattern], *bodies: Pattern) -> list[Pattern]:
 
 
 def _variant_patterns(genes: list[Pattern]) -> list[Pattern]:
-    """Gene + protein or cDNA change: "BRAF V600E", "KRAS exon 2 p.G12D", "KRAS c.34G>T (p.G12C)"."""
+    """Gene + protein or cDNA change: "BRAF V600E", "KRAS exon 2 p.G12D", "KRAS c.34G>T (p.G12C)",
+    "DPYD: c.1905+1G>A"."""
     lead = [_words("exon", "ex", op="?"), _regex(r"^\d+$", op="?"), _orth("(", op="?")]
     p_dot = [_orth("p.", op="?"), _orth("(", op="?")]
     cdna = [_regex(_CDNA), _orth(">", op="?"), _regex(r"^[ACGT]+$", op="?"), _orth("("), _orth("p.")]
@@ -219,7 +225,8 @@ def _variant_patterns(genes: list[Pattern]) -> list[Pattern]:
         bodies.append([_words(*_MUTATION_WORDS), _orth("("), *p_dot, *change, _orth(")")])
     # a cDNA change alone ("BRCA2 c.5946delT", "DPYD c.1905+1G>A"; the tokenizer splits it at + - _ >)
     bodies.append([_regex(_CDNA), _regex(r"^[-+_>*ACGTacgtdelinsup0-9.]+$", op="{0,5}"), *tail])
-    return _with_genes(genes, *bodies)
+    # a genotype result written after its gene ("Genotyping of DPYD: c.1905+1G>A heterozygous")
+    return _with_genes(genes, *([_orth(":", op="?"), *body] for body in bodies))
 
 
 def _uncertain_patterns(genes: list[Pattern]) -> list[Pattern]:
@@ -692,7 +699,7 @@ _FILLER = frozenset(
         mutation | mutations | alteration | alterations | variant | variants | fusion | fusions |
         rearrangement | rearrangements | amplification | expression | status | tumor | tumour | also |
         all | three | hotspot | hotspots | otherwise | definite | further | additional | new | reportable |
-        currently | ctdna | plasma | liquid | biopsy | tissue | result | results | itd | tkd""")
+        currently | ctdna | plasma | liquid | biopsy | tissue | result | results | itd | tkd | among""")
 )
 
 
@@ -902,14 +909,16 @@ def _medication_specs() -> list[Spec]:
 
 def _finding_specs() -> list[Spec]:
     findings = {"allowed_types": set(FINDING_TYPES)}
-    germline = _split("germline | inherited | hereditary | constitutional | heterozygous | carrier")
+    germline = _split("germline | inherited | hereditary | constitutional | carrier")
+    zygosity = _split("heterozygous | homozygous | hemizygous | heterozygote | homozygote")
     somatic = _split("somatic | tumor | tumour | ctdna | liquid biopsy | plasma | acquired")
     affirmed = _split("""
         detected | was detected | were detected | is detected | identified | was identified | present |
-        is present | found | noted | confirmed""")
+        is present | found | noted | confirmed | positive | is positive | was positive""")
     specs: list[Spec] = [
         (AFFIRMED, "BACKWARD", affirmed, {**findings, "max_scope": 2}),
         (GERMLINE, "BIDIRECTIONAL", germline, findings),
+        (GERMLINE, "BIDIRECTIONAL", zygosity, {**findings, "metadata": {"zygosity": True}}),
         (SOMATIC, "BIDIRECTIONAL", somatic, findings),
     ]
     for method, phrases in _METHODS.items():
@@ -955,7 +964,9 @@ def _panel_specs() -> list[Spec]:
         alleles tested | positions interrogated | loci tested | panel includes | panel included |
         panel covers | panel covered | panel targets | assay covers | assay covered | assay includes |
         assay included | assay targets | assay detects | test covers | test includes | genes tested |
-        genes analyzed | genes analysed | genes covered | genes included | genotyped for | interrogates""")
+        genes analyzed | genes analysed | genes covered | genes included | genotyped for | interrogates |
+        interrogated for | genotyping of | genotyping for | tested for | testing for | screened for |
+        designed to detect | designed to identify""")
     after = _split("""
         positions | position | loci | positions tested | were tested | were genotyped | were interrogated |
         were assessed | are covered | were covered | are included | were included""")

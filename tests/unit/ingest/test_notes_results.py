@@ -177,6 +177,64 @@ class TestTestedPositions:
     def test_nothing_detected_after_a_paragraph_break_does_not_apply(self) -> None:
         assert _findings("Positions tested: DPYD c.1905+1G>A.\n\nImaging: no variants detected") == []
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "genotyping of DPYD c.1905+1G>A, c.1679T>G and c.2846A>T",
+            "the assay covers EGFR exon 19 deletions, L858R and T790M",
+            "tested for KRAS G12C",
+            "Patient was tested for KRAS G12C and BRAF V600E.",
+            "NGS testing for EGFR L858R",
+            "panel includes BRAF V600E",
+            "screened for NPM1 and FLT3-ITD",
+            "The assay is designed to detect EGFR T790M.",
+        ],
+    )
+    def test_what_an_assay_tests_for_is_not_a_finding(self, text: str) -> None:
+        assert _findings(text) == []
+
+    def test_genotyping_list_closed_by_no_variant_detected_is_negative_not_a_variant(self) -> None:
+        text = (
+            "Pharmacogenomic panel: genotyping of DPYD c.1905+1G>A, c.1679T>G, c.2846A>T and "
+            "c.1236G>A/HapB3; no variant detected"
+        )
+        assert [(f.kind, getattr(f, "gene", None)) for f in _findings(text)] == [("negative", "DPYD")]
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("EGFR L858R detected", ("EGFR", "p.Leu858Arg", None)),
+            ("KRAS G12C mutation identified (VAF 23%)", ("KRAS", "p.Gly12Cys", None)),
+            ("positive for BRAF V600E", ("BRAF", "p.Val600Glu", None)),
+            ("NGS: TP53 R273C", ("TP53", "p.Arg273Cys", None)),
+            ("tested positive for EGFR exon 19 deletion", ("EGFR", None, None)),
+            ("Genotyping of DPYD: c.1905+1G>A heterozygous", ("DPYD", None, "c.1905+1G>A")),
+            ("Tested for KRAS G12C: detected.", ("KRAS", "p.Gly12Cys", None)),
+            ("Tested for EGFR L858R: positive.", ("EGFR", "p.Leu858Arg", None)),
+            ("Tested for KRAS G12C (VAF 23%).", ("KRAS", "p.Gly12Cys", None)),
+        ],
+    )
+    def test_variant_asserted_in_the_patient_is_still_a_finding(
+        self, text: str, expected: tuple[object, ...]
+    ) -> None:
+        (variant,) = _findings(text)
+        assert isinstance(variant, VariantFinding)
+        assert (variant.gene, variant.hgvs_p, variant.hgvs_c) == expected
+
+    def test_heterozygous_result_after_a_genotyping_cue_is_a_germline_variant(self) -> None:
+        (variant,) = _findings("Genotyping of DPYD: c.1905+1G>A heterozygous")
+        assert variant.origin == "germline"
+
+    def test_panel_listed_then_a_reported_hit_gives_only_the_hit(self) -> None:
+        (variant,) = _findings("Panel covers KRAS, NRAS, BRAF; result: KRAS G12D detected")
+        assert isinstance(variant, VariantFinding)
+        assert (variant.gene, variant.hgvs_p) == ("KRAS", "p.Gly12Asp")
+
+    def test_no_variant_detected_among_listed_positions_is_a_negative_result(self) -> None:
+        text = "no variant detected among DPYD c.1905+1G>A, c.1679T>G"
+        assert not [f for f in _findings(text) if f.kind != "negative"]
+        assert _negatives(text) == [("DPYD", "c.1905+1G>A")]
+
 
 class TestNamedResults:
     @pytest.mark.parametrize(
@@ -294,6 +352,16 @@ class TestFhirAgreement:
             ),
         }
         assert [(f.kind, getattr(f, "gene", None)) for f in self._read(report)] == [("negative", "DPYD")]
+
+    def test_report_conclusion_genotyping_of_listed_positions_yields_no_variant(self) -> None:
+        report = {
+            "resourceType": "DiagnosticReport",
+            "id": "pgx",
+            "status": "final",
+            "code": {"text": "Pharmacogenomic panel"},
+            "conclusion": "Genotyping of DPYD c.1905+1G>A, c.1679T>G and c.2846A>T.",
+        }
+        assert self._read(report) == []
 
     def test_tmb_threshold_is_ten_mutations_per_megabase(self) -> None:
         assert [tmb_status(value) for value in (9.9, 10.0, 14.0)] == ["negative", "positive", "positive"]
