@@ -33,6 +33,8 @@ test: lint typecheck unit
 bench: setup
 	$(BIN)/python benchmarks/vcf_scan.py
 	$(BIN)/python benchmarks/pgx.py
+	$(BIN)/python benchmarks/trials.py
+	$(BIN)/python benchmarks/cds_hooks.py
 
 clean:
 	rm -rf $(VENV) integrome-demo .mypy_cache .ruff_cache .pytest_cache
