@@ -433,9 +433,11 @@ def _genotype_line(patient: CdsPatient, gene: str) -> str | None:
 
 
 def _rationale(insight: Insight, patient: CdsPatient) -> list[str]:
-    """The insight's reasons without the lines that only restate the replayed genotype call."""
+    """The insight's reasons without the lines that only restate the replayed genotype call; a
+    genotyping recommendation for a result on file (Indeterminate) adds the result's own note, which
+    says why ("inputs disagree at chr10:94781859 (rs4244285)")."""
     lines = list(insight.rationale)
-    if insight.kind in _PGX_KINDS:
+    if _is_pgx(insight):
         genes = set(insight.genes)
         lines = [
             line
@@ -444,6 +446,8 @@ def _rationale(insight: Insight, patient: CdsPatient) -> list[str]:
             and not any(line.startswith(f"{gene} ") and "→" in line for gene in genes)
         ]
         genotype = [_genotype_line(patient, gene) for gene in insight.genes]
+        if insight.kind == "test_recommendation":
+            genotype += [patient.pgx[gene].note for gene in insight.genes if gene in patient.pgx]
         lines = [line for line in genotype if line] + lines
     return lines
 
@@ -652,8 +656,9 @@ def order_cards(
 
     PGx: the engine's warning or critical advice for the ordered drug (with the guideline's
     alternatives as replace suggestions), or its genotyping recommendation when no result is on
-    file. Biomarkers: a resistance marker against the drug (critical when the whole failing regimen
-    is being ordered or taken) and, as information, a biomarker-matched therapy it belongs to.
+    file or the result is Indeterminate ("genotype again"). Biomarkers: a resistance marker against
+    the drug (critical when the whole failing regimen is being ordered or taken) and, as
+    information, a biomarker-matched therapy it belongs to.
     """
     drafts = frozenset(drug for order in orders for drug in order.drugs)
     pgx = patient.pgx_insights(kb, drafts)
@@ -668,8 +673,7 @@ def order_cards(
                     continue
                 key = f"{order.reference}|{drug}|{insight.kind}|{insight.title}"
                 if insight.kind == "test_recommendation":
-                    genes = ", ".join(insight.genes)
-                    text = f"No {genes} result on file: consider {genes} genotyping before {drug}"
+                    text = _test_text(insight.genes, drug, patient)
                     cards[key] = _card(
                         key,
                         hook_instance,
@@ -716,6 +720,15 @@ def order_cards(
                         lead=f"{regimen(insight.drugs)}: {insight.title}",
                     )
     return sorted(cards.values(), key=lambda card: _SEVERITY_ORDER[card["indicator"]])
+
+
+def _test_text(genes: Sequence[str], drug: str, patient: CdsPatient) -> str:
+    """Why the order needs genotyping: no result on file, or one without a phenotype (a result on
+    file that the engine still asks to test is Indeterminate: inputs disagreeing, no allele pair)."""
+    listed = ", ".join(genes)
+    if all(gene in patient.pgx and patient.pgx[gene].assessed for gene in genes):
+        return f"{listed} result indeterminate: consider {listed} genotyping again before {drug}"
+    return f"No {listed} result on file: consider {listed} genotyping before {drug}"
 
 
 def _removal(order: DraftOrder, drug: str) -> list[tuple[str, list[dict[str, Any]]]]:

@@ -21,10 +21,10 @@ The result does not depend on input order. Text diagnoses repeating a coded one 
 
 Site genotypes (the germline calls star alleles are called from) are one per position and build.
 Inputs stating the same genotype collapse to one site naming them all. Inputs stating different
-genotypes (a VCF's G/A and a FHIR variant Observation's A/A) leave the position uncalled, a no-call
-like a VCF's './.', with a warning naming both: choosing one could turn a poor metabolizer into a
-normal one, so the PGx caller lists the position as missing instead. A no-call states nothing and
-gives way to another input's call.
+genotypes (a VCF's G/A and a FHIR variant Observation's A/A) leave the position uncalled and marked
+`conflict`, with a warning naming both: choosing one could turn a poor metabolizer into a normal
+one, and so could calling the gene from its other positions, so the PGx caller reports the gene
+Indeterminate. A no-call states nothing and gives way to another input's call.
 """
 
 from __future__ import annotations
@@ -308,7 +308,7 @@ def merge_site_genotypes(
             merged.extend({site.model_dump_json(): site for _, site in called or group}.values())
         else:
             ploidy = max(len(site.alleles) for site in stated)
-            update = {"alleles": [None] * ploidy, "phased": False, "provenance": places}
+            update = {"alleles": [None] * ploidy, "phased": False, "provenance": places, "conflict": True}
             merged.append(stated[0].model_copy(update=update))
             warnings.append(_contradiction(position, gene(position), stated))
     return merged, warnings

@@ -12,9 +12,10 @@ again for the drugs the therapy options propose. A gene the inputs assessed give
 the drug would get if planned (DPYD poor metabolizer and fluorouracil in encorafenib + cetuximab +
 mFOLFOX6: avoid, CPIC 2017 update, PMID 29152729): the alert joins the analysis and the option stays
 listed, carrying the recommendation, its citations and the alert's severity, since the regimen's
-other drugs may still be the right choice without the flagged one. A gene no input assessed gives,
-for the drugs of the tier I options, a genotyping recommendation (DPYD before the first dose) that
-the option names in its rationale.
+other drugs may still be the right choice without the flagged one. A gene no input assessed, or
+whose result is Indeterminate (inputs disagreeing at one of its positions), gives, for the drugs of
+the tier I options, a genotyping recommendation (DPYD before the first dose) that the option names
+in its rationale.
 """
 
 from __future__ import annotations
@@ -86,8 +87,8 @@ def pgx_for_proposed(
     A drug no warning or critical alert covers yet (the patient's own drugs were reconciled by
     `reconcile_pgx`) gets the engine's warning or critical recommendation for its assessed genes;
     every therapy holding it carries it (`_flagged`). The drugs of tier I therapies whose CPIC genes
-    no input assessed and no current or planned drug already needed get a genotyping
-    recommendation, and each such therapy a line naming the test.
+    no input assessed (or left Indeterminate) and no current or planned drug already needed get a
+    genotyping recommendation, and each such therapy a line naming the test.
 
     Insights keep their order; the new alerts, then the new test recommendations, follow them.
     """
@@ -109,12 +110,19 @@ def pgx_for_proposed(
     alerts = proposed_drug_alerts(kb, states, offered)
     by_gene = {result.gene: result for result in pgx}
     insights = [_flagged(i, alerts, by_gene) if i.kind == "therapy" else i for i in insights]
-    found = proposed_drug_tests(kb, pgx, proposed)
+    asked = {
+        gene
+        for insight in insights
+        if insight.kind == "test_recommendation"
+        for gene in insight.genes
+        if f"{gene} genotyping" in insight.tests
+    }
+    found = proposed_drug_tests(kb, pgx, proposed, states, asked)
     tests = {drug: test for test in found.insights for drug in test.drugs}
     updated = []
     for insight in insights:
         lines = [
-            f"Before {drug}: {', '.join(tests[drug].tests)} ({', '.join(tests[drug].genes)} not assessed; "
+            f"Before {drug}: {', '.join(tests[drug].tests)} ({_why_tested(tests[drug], by_gene)}; "
             f"{tests[drug].citations[0].source} guideline)"
             for drug in insight.drugs
             if insight.kind == "therapy" and insight.tier in _PROPOSED_TIERS and drug in tests
@@ -123,6 +131,14 @@ def pgx_for_proposed(
             insight.model_copy(update={"rationale": [*insight.rationale, *lines]}) if lines else insight
         )
     return ProposedPgx(insights=[*updated, *alerts, *found.insights], pgx=found.results)
+
+
+def _why_tested(test: Insight, by_gene: Mapping[str, PgxResult]) -> str:
+    """'DPYD not assessed', or 'DPYD indeterminate' when the inputs gave a result without a phenotype."""
+    return ", ".join(
+        f"{gene} {'indeterminate' if gene in by_gene and by_gene[gene].assessed else 'not assessed'}"
+        for gene in test.genes
+    )
 
 
 def _flagged(therapy: Insight, alerts: Sequence[Insight], by_gene: dict[str, PgxResult]) -> Insight:

@@ -5,6 +5,8 @@ can be compared with its test VCFs:
 
 - a definition position absent from the input (or a no-call) is *missing*: it is dropped from every
   allele, and an allele left with no assessable position is *not assessable* (never reference);
+- a no-call the inputs contradict (`SiteGenotype.conflict`) is missing too, and listed in
+  `conflicts`: the gene has a result the caller must not infer from the other positions;
 - positions an allele does not define are assumed to carry the reference allele's base;
 - every haplotype pair consistent with the genotype is returned; with unphased heterozygous sites
   several pairs can be, and they are ranked by how many defined positions both alleles explain
@@ -52,6 +54,8 @@ class GeneCall:
     unexplained: list[str] = field(default_factory=list)
     phased: bool = False
     partial_calls: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    """Definition positions the inputs contradict (labels): the gene's phenotype is not called."""
 
     @property
     def top(self) -> list[Candidate]:
@@ -79,10 +83,12 @@ class _Observed:
 
 def _observe(
     definition: GeneDefinition, sites: Mapping[tuple[str, int], SiteGenotype], build: str
-) -> tuple[list[_Observed], list[str], list[str]]:
+) -> tuple[list[_Observed], list[str], list[str], list[str]]:
+    """(observed positions, missing labels, partial-call labels, contradicted labels)."""
     observed: list[_Observed] = []
     missing: list[str] = []
     partial: list[str] = []
+    conflicts: list[str] = []
     for i, position in enumerate(definition.positions):
         pos = position.pos(build)
         site = sites.get((position.chrom, pos)) if pos is not None else None
@@ -90,10 +96,12 @@ def _observe(
             missing.append(position.label(build))
             if site is not None and any(a is not None for a in site.alleles):
                 partial.append(position.label(build))
+            if site is not None and site.conflict:
+                conflicts.append(position.label(build))
             continue
         keys = tuple(allele_key(site.ref, a, position.snv) for a in site.alleles if a is not None)
         observed.append(_Observed(i, keys, site.phased))
-    return observed, missing, partial
+    return observed, missing, partial, conflicts
 
 
 def call_gene(
@@ -102,12 +110,19 @@ def call_gene(
     build: str,
     combination: bool = False,
 ) -> GeneCall:
-    """Call one gene's diplotype(s) from the sites at its definition positions on `build`."""
-    observed, missing, partial = _observe(definition, sites, build)
+    """Call one gene's diplotype(s) from the sites at its definition positions on `build`.
+
+    A contradicted position makes the gene assessed (the inputs did state it) with no candidates.
+    """
+    observed, missing, partial, conflicts = _observe(definition, sites, build)
     call = GeneCall(
-        definition.gene, assessed=bool(observed), missing_positions=missing, partial_calls=partial
+        definition.gene,
+        assessed=bool(observed or conflicts),
+        missing_positions=missing,
+        partial_calls=partial,
+        conflicts=conflicts,
     )
-    if not observed:
+    if not observed or conflicts:
         return call
     required = set(definition.required_positions)
     call.missing_required = [

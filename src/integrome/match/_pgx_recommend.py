@@ -5,10 +5,13 @@ our own summary. Warfarin is decided from CYP2C9, VKORC1 and CYP4F2 together (`_
 and drugs with two-gene CPIC tables from both genes (`_pgx_combined`). For other CPIC pairs the
 pypgx recommendation text is condensed into the summary and quoted whole in the rationale
 (`_pgx_text`). Every gene of a current or planned drug's CPIC guideline (level A/B) that the
-inputs did not assess yields a test recommendation; so does every such gene of a drug the analysis
-proposes (`proposed_tests`: fluorouracil in encorafenib + cetuximab + mFOLFOX6 needs DPYD genotyping
-before the first dose, CPIC 2017). A proposed drug whose gene was assessed gets the same recommendation
-it would get if planned (`proposed_alerts`: a DPYD poor metabolizer is advised to avoid fluorouracil).
+inputs did not assess, or whose result is Indeterminate (inputs disagreeing at a position, no
+defined allele pair, equally ranked diplotypes of different phenotypes), yields a test
+recommendation, since either way the phenotype is unknown, not normal; so does every such gene of a
+drug the analysis proposes (`proposed_tests`: fluorouracil in encorafenib + cetuximab + mFOLFOX6
+needs DPYD genotyping before the first dose, CPIC 2017). A proposed drug whose gene was assessed gets
+the same recommendation it would get if planned (`proposed_alerts`: a DPYD poor metabolizer is
+advised to avoid fluorouracil).
 """
 
 from __future__ import annotations
@@ -111,18 +114,47 @@ def _drug_insight(kb: PgxKnowledge, drug: str, state: GeneState, cpic: CpicDrug 
     )
 
 
-def _test_insight(gene: str, drugs: list[str], citations: list[Citation]) -> Insight:
+def _indeterminate(state: GeneState | None) -> bool:
+    """An assessed gene whose phenotype could not be called: for a drug that depends on it, as
+    unknown as an unassessed one, so it is genotyped again rather than passed over."""
+    return state is not None and state.assessed and state.phenotype == INDETERMINATE and not state.hla_tested
+
+
+def _lead(gene: str, retest: GeneState | None) -> str:
+    """'CYP2C19 result indeterminate (inputs disagree at chr10:94781859 (rs4244285))'."""
+    if retest is None:
+        return f"{gene} was not assessed"
+    if retest.conflicts:
+        return f"{gene} result indeterminate (inputs disagree at {', '.join(retest.conflicts)})"
+    return f"{gene} result indeterminate"
+
+
+def _test_insight(
+    gene: str, drugs: list[str], citations: list[Citation], retest: GeneState | None = None
+) -> Insight:
+    """'<GENE> genotyping before <drugs>'; `retest`: the Indeterminate state when there is a result."""
     listed = ", ".join(drugs)
+    if retest is None:
+        summary = f"{gene} was not assessed by the inputs; CPIC guidance for {listed} depends on it."[:140]
+        rationale = [f"no {gene} result in the VCF or the record: the phenotype is unknown, not normal"]
+    else:
+        summary = clamp(
+            f"{_lead(gene, retest)}: genotype again before {listed}; CPIC guidance depends on it."
+        )
+        rationale = [
+            *gene_rationale(retest),
+            f"{gene} result indeterminate: the phenotype is unknown, not normal",
+        ]
     return Insight(
         id="pending",
         kind="test_recommendation",
         title=f"{gene} genotyping before {listed}",
-        summary=f"{gene} was not assessed by the inputs; CPIC guidance for {listed} depends on it."[:140],
+        summary=summary,
         severity="warning",
         genes=[gene],
         drugs=drugs,
         tests=[f"{gene} genotyping"],
-        rationale=[f"no {gene} result in the VCF or the record: the phenotype is unknown, not normal"],
+        rationale=rationale,
         citations=citations,
     )
 
@@ -134,7 +166,8 @@ def _add_untested(
     gene: str,
     cpic: CpicDrug | None,
 ) -> None:
-    """Note that `drug` needs `gene`, which no input assessed, with the guideline citations for it."""
+    """Note that `drug` needs `gene`, which no input assessed or left Indeterminate, with the guideline
+    citations for it."""
     drugs, citations = untested.setdefault(gene, ([], []))
     drugs.append(drug)
     rule = next((r for r in kb.rules if drug in r.drugs and r.gene == gene), None)
@@ -144,10 +177,15 @@ def _add_untested(
 
 
 def proposed_tests(
-    kb: PgxKnowledge, covered: Iterable[str], proposed: Mapping[str, list[str]]
+    kb: PgxKnowledge,
+    covered: Iterable[str],
+    proposed: Mapping[str, list[str]],
+    states: Mapping[str, GeneState],
 ) -> list[Insight]:
     """Genotyping recommendations for the genes of proposed drugs (drug → titles of the options
-    proposing it) that no input assessed and no current or planned drug already asked for (`covered`)."""
+    proposing it) that no input assessed or that are Indeterminate, and that no current or planned
+    drug already asked for (`covered`: genes with a usable result or a recommendation). `states`
+    word the recommendation of an Indeterminate gene ("genotype again")."""
     skip = set(covered)
     untested: dict[str, tuple[list[str], list[Citation]]] = {}
     for drug in sorted(proposed):
@@ -159,14 +197,19 @@ def proposed_tests(
         if not citations:
             continue
         listed = ", ".join(drugs)
-        insight = _test_insight(gene, drugs, citations)
+        retest = states.get(gene) if _indeterminate(states.get(gene)) else None
+        summary = (
+            f"{gene} was not assessed; CPIC guidance for {listed}, part of a proposed option, "
+            "depends on it: genotype before the first dose."
+            if retest is None
+            else f"{_lead(gene, retest)}: genotype again before the first dose of {listed}, part of a "
+            "proposed option; CPIC guidance depends on it."
+        )
+        insight = _test_insight(gene, drugs, citations, retest)
         insights.append(
             insight.model_copy(
                 update={
-                    "summary": clamp(
-                        f"{gene} was not assessed; CPIC guidance for {listed}, part of a proposed option, "
-                        "depends on it: genotype before the first dose."
-                    ),
+                    "summary": clamp(summary),
                     "rationale": [
                         *insight.rationale,
                         *(
@@ -302,12 +345,13 @@ def recommend(
             if gene not in needed:
                 needed.append(gene)
             state = states.get(gene)
-            if state is None or not state.assessed:
+            if state is None or not state.assessed or _indeterminate(state):
                 _add_untested(untested, kb, drug, gene, cpic)
         insights.extend(_insights_for_drug(kb, drug, genes, states))
     for gene, (drugs, citations) in sorted(untested.items()):
         if citations:
-            insights.append(_test_insight(gene, drugs, citations))
+            state = states.get(gene)
+            insights.append(_test_insight(gene, drugs, citations, state if _indeterminate(state) else None))
     for _, state in sorted(states.items()):
         if state.assessed and state.used_phenotype not in _NORMAL | {INDETERMINATE}:
             pre = _preemptive(kb, state, considered_set)

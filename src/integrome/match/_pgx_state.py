@@ -35,6 +35,8 @@ class GeneState:
     inhibitor_strength: str | None = None
     hla_positive: frozenset[str] = frozenset()
     hla_tested: frozenset[str] = frozenset()
+    conflicts: list[str] = field(default_factory=list)
+    """Definition positions the inputs contradict: why the phenotype is Indeterminate."""
 
     @property
     def used_phenotype(self) -> str:

@@ -141,9 +141,30 @@ def _gene_source(
 def _state_from_call(kb: PgxKnowledge, gene: str, call: GeneCall, source: str) -> GeneState:
     if not call.assessed:
         return GeneState(gene=gene, assessed=False, missing=call.missing_positions, source=source)
+    if call.conflicts:
+        return _contradicted_state(gene, call, source)
     state = _called_state(kb, gene, call, source)
     state.not_assessable = list(call.not_assessable) if call.missing_positions else []
     return state
+
+
+def _contradicted_state(gene: str, call: GeneCall, source: str) -> GeneState:
+    """Indeterminate when the inputs disagree at a definition position.
+
+    Unlike an absent position (called from the others, as PharmCAT does), a contradicted one is a
+    positive statement of two genotypes for this patient: calling the rest could report a normal
+    metabolizer whom one input says carries a no-function allele.
+    """
+    where = ", ".join(call.conflicts)
+    return GeneState(
+        gene=gene,
+        assessed=True,
+        phenotype=INDETERMINATE,
+        missing=call.missing_positions,
+        source=source,
+        conflicts=list(call.conflicts),
+        note=f"inputs disagree at {where}: phenotype not called; repeat {gene} genotyping",
+    )
 
 
 def _called_state(kb: PgxKnowledge, gene: str, call: GeneCall, source: str) -> GeneState:
@@ -362,13 +383,26 @@ def match_pgx(profile: PatientProfile, kb: HasPgx) -> PgxMatch:
     return match
 
 
-def proposed_drug_tests(kb: HasPgx, results: Iterable[PgxResult], proposed: dict[str, list[str]]) -> PgxMatch:
+def proposed_drug_tests(
+    kb: HasPgx,
+    results: Iterable[PgxResult],
+    proposed: dict[str, list[str]],
+    states: Mapping[str, GeneState],
+    asked: Iterable[str],
+) -> PgxMatch:
     """Genotyping recommendations for drugs the analysis proposes (drug → option titles), with a
     "Not assessed" result for each gene they add: `match_pgx` covers the patient's own drugs, whose
-    genes are already in `results` (assessed, or not assessed and recommended)."""
-    insights = proposed_tests(kb.pgx, (result.gene for result in results), proposed)
+    genes are already in `results` (assessed, or not assessed and recommended). An Indeterminate
+    result counts as missing unless a genotyping recommendation already names the gene (`asked`);
+    `states` (`match_pgx`'s) word it."""
+    shown = {result.gene for result in results}
+    usable = {result.gene for result in results if result.phenotype != INDETERMINATE}
+    insights = proposed_tests(kb.pgx, usable | set(asked), proposed, states)
     added = [
-        PgxResult(gene=gene, phenotype=NOT_ASSESSED, assessed=False) for i in insights for gene in i.genes
+        PgxResult(gene=gene, phenotype=NOT_ASSESSED, assessed=False)
+        for i in insights
+        for gene in i.genes
+        if gene not in shown
     ]
     return PgxMatch(results=added, insights=insights)
 

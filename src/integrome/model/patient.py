@@ -271,6 +271,12 @@ class SiteGenotype(StrictModel):
         description="where the genotype was stated: the input file, and for FHIR the resource "
         "('bundle.json#Observation/obs-2'); inputs stating the same genotype joined by '; also '",
     )
+    conflict: bool = Field(
+        default=False,
+        description="true for the no-call ingest makes where inputs state different genotypes (the "
+        "provenance names them): the PGx caller reports the gene Indeterminate rather than calling "
+        "it from its other positions; a single input's './.' is not a conflict",
+    )
 
 
 class Coverage(StrictModel):

@@ -288,11 +288,38 @@ def test_patient_view_follows_the_ehr_medication_list_when_given(kb: KnowledgeBa
     assert "clopidogrel" in cards[0]["summary"] or "clopidogrel" in cards[0]["detail"]
 
 
-def test_an_indeterminate_result_is_not_turned_into_a_phenotype(kb: KnowledgeBase) -> None:
+def test_an_indeterminate_result_is_not_turned_into_a_phenotype_but_genotyped_again(
+    kb: KnowledgeBase,
+) -> None:
     ambiguous = _cyp2c19("*1/*2", "Indeterminate")
     patient = _patient(kb, _analysis(pgx=[ambiguous]))
     assert patient.pgx["CYP2C19"].phenotype == "Indeterminate"
-    assert _order_cards(kb, patient, _bundle(_order("clopidogrel"))) == []
+    cards = _order_cards(kb, patient, _bundle(_order("clopidogrel")))
+    assert [(c["indicator"], c["summary"]) for c in cards] == [
+        ("warning", "CYP2C19 result indeterminate: consider CYP2C19 genotyping again before clopidogrel")
+    ]
+    (suggestion,) = cards[0]["suggestions"]
+    assert suggestion["actions"][0]["resource"]["code"] == {"text": "CYP2C19 genotyping"}
+
+
+def test_inputs_disagreeing_at_cyp2c19_give_a_genotype_again_card_for_clopidogrel(kb: KnowledgeBase) -> None:
+    contradicted = PgxResult(
+        gene="CYP2C19",
+        phenotype="Indeterminate",
+        assessed=True,
+        source="fhir+vcf",
+        missing_positions=["chr10:94781859 (rs4244285)"],
+        note="inputs disagree at chr10:94781859 (rs4244285): phenotype not called; repeat CYP2C19 genotyping",
+    )
+    patient = _patient(kb, _analysis(pgx=[contradicted]))
+    cards = _order_cards(kb, patient, _bundle(_order("clopidogrel 75 mg", rxnorm="32968")))
+    assert [(c["indicator"], c["summary"]) for c in cards] == [
+        ("warning", "CYP2C19 result indeterminate: consider CYP2C19 genotyping again before clopidogrel")
+    ]
+    detail = cards[0]["detail"]
+    assert "normal metabolizer" not in detail.lower()
+    assert "- CYP2C19 result → Indeterminate; source: fhir+vcf" in detail
+    assert "- inputs disagree at chr10:94781859 (rs4244285): phenotype not called" in detail
 
 
 def test_hla_allele_presence_result_makes_abacavir_a_critical_order(kb: KnowledgeBase) -> None:

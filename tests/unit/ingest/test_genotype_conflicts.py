@@ -135,22 +135,67 @@ def test_two_vcfs_disagreeing_name_both_files(tmp_path: Path) -> None:
     assert agreeing == [(STAR17, ["C", "C"])]
 
 
+def test_the_no_call_made_of_disagreeing_inputs_is_marked_as_a_conflict(tmp_path: Path) -> None:
+    profile = load(write_vcf(tmp_path / "blood.vcf", "0/1"), write_vcf(tmp_path / "saliva.vcf", "1/1"))
+    assert [s.conflict for s in profile.sites if s.pos == STAR2] == [True]
+    assert [s.conflict for s in profile.sites if s.pos == STAR17] == [False]
+
+
+def test_a_single_inputs_no_call_is_not_a_conflict(tmp_path: Path) -> None:
+    profile = load(write_vcf(tmp_path / "a.vcf", "./."))
+    assert [(s.alleles, s.conflict) for s in profile.sites if s.pos == STAR2] == [([None, None], False)]
+    two = load(write_vcf(tmp_path / "b.vcf", "./."), write_vcf(tmp_path / "c.vcf", "./."))
+    assert [(s.alleles, s.conflict) for s in two.sites if s.pos == STAR2] == [([None, None], False)]
+
+
+def test_agreeing_inputs_are_not_a_conflict(tmp_path: Path) -> None:
+    profile = load(write_vcf(tmp_path / "a.vcf", "0/1"), write_bundle(tmp_path / "bundle.json", HETEROZYGOUS))
+    assert [s.conflict for s in profile.sites if s.pos == STAR2] == [False]
+
+
 def test_a_no_call_gives_way_to_another_inputs_call(tmp_path: Path) -> None:
     profile = load(write_vcf(tmp_path / "a.vcf", "./."), write_vcf(tmp_path / "b.vcf", "1/1"))
     assert star2(profile) == [(["A", "A"], "b.vcf")]
     assert not any("not assessed" in w for w in profile.warnings)
 
 
-def test_pgx_result_lists_the_contradicted_position_as_missing_instead_of_a_phenotype(tmp_path: Path) -> None:
+def test_pgx_result_of_a_contradicted_position_is_indeterminate_not_a_phenotype(tmp_path: Path) -> None:
     vcf = write_vcf(tmp_path / "variants.vcf", "0/1")
     bundle = write_bundle(tmp_path / "bundle.json", HOMOZYGOUS)
     analysis = run_analysis([vcf, bundle], options=RunOptions(deterministic=True))
     cyp2c19 = next(r for r in analysis.pgx if r.gene == "CYP2C19")
     assert "chr10:94781859 (rs4244285)" in cyp2c19.missing_positions
-    # neither the VCF's *1/*2 (intermediate) nor the Observation's *2/*2 (poor metabolizer)
-    assert "*2" not in (cyp2c19.diplotype or "").split("/")
-    assert cyp2c19.phenotype not in ("Intermediate Metabolizer", "Poor Metabolizer")
+    # neither the VCF's *1/*2 (intermediate), the Observation's *2/*2 (poor metabolizer), nor the
+    # *38/*38 (normal metabolizer) the remaining positions would give
+    assert (cyp2c19.assessed, cyp2c19.diplotype, cyp2c19.phenotype) == (True, None, "Indeterminate")
+    assert cyp2c19.note == (
+        "inputs disagree at chr10:94781859 (rs4244285): phenotype not called; repeat CYP2C19 genotyping"
+    )
     assert any("the position is treated as not assessed" in w for w in analysis.warnings)
+
+
+def test_clopidogrel_planned_with_contradicted_cyp2c19_inputs_is_genotyped_again(tmp_path: Path) -> None:
+    vcf = write_vcf(tmp_path / "variants.vcf", "0/1")
+    bundle = write_bundle(tmp_path / "bundle.json", HOMOZYGOUS)
+    data = json.loads(bundle.read_text(encoding="utf-8"))
+    order = {
+        "resourceType": "MedicationRequest",
+        "id": "mr-1",
+        "status": "draft",
+        "intent": "order",
+        "medicationCodeableConcept": {"text": "clopidogrel 75 mg"},
+        "subject": {"reference": "Patient/p1"},
+    }
+    data["entry"].append({"resource": order})
+    bundle.write_text(json.dumps(data), encoding="utf-8")
+    analysis = run_analysis([vcf, bundle], options=RunOptions(deterministic=True))
+    tests = [i for i in analysis.insights if i.kind == "test_recommendation" and "CYP2C19" in i.genes]
+    assert [(i.title, i.severity) for i in tests] == [("CYP2C19 genotyping before clopidogrel", "warning")]
+    assert tests[0].summary.startswith(
+        "CYP2C19 result indeterminate (inputs disagree at chr10:94781859 (rs4244285)): genotype again"
+    )
+    about = [i for i in analysis.insights if "clopidogrel" in i.drugs]
+    assert not any("metabolizer" in (i.title + i.summary).lower() for i in about)
 
 
 def test_inputs_agreeing_against_a_third_are_named_together(tmp_path: Path) -> None:

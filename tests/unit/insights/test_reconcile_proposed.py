@@ -175,3 +175,43 @@ def test_alternatives_the_guideline_names_reach_the_proposed_option(kb: _Kb) -> 
     assert option.severity == "warning"
     assert option.alternatives == ["isavuconazole", "amphotericin b", "posaconazole"]
     assert "recommends an alternative to voriconazole" in option.summary
+
+
+def dpyd_contradicted() -> list[SiteGenotype]:
+    """The no-call ingest makes where two inputs state different DPYD c.1905+1G>A genotypes."""
+    return [
+        SiteGenotype(
+            chrom="chr1",
+            pos=97450058,
+            ref="C",
+            alts=["T"],
+            alleles=[None, None],
+            conflict=True,
+            provenance="a.vcf",
+        )
+    ]
+
+
+def test_indeterminate_gene_of_a_proposed_drug_is_genotyped_again(kb: _Kb) -> None:
+    match = engine(kb, dpyd_contradicted())
+    found = pgx_for_proposed([therapy(FOLFOX), *match.insights], match.results, kb, match.states)
+    option = found.insights[0]
+    assert (
+        line(option, "Before fluorouracil")
+        == "Before fluorouracil: DPYD genotyping (DPYD indeterminate; CPIC guideline)"
+    )
+    (test,) = [i for i in found.insights if i.kind == "test_recommendation"]
+    assert (test.title, test.severity) == ("DPYD genotyping before fluorouracil", "warning")
+    assert test.summary.startswith(
+        "DPYD result indeterminate (inputs disagree at chr1:97450058 (rs3918290)): genotype again before "
+        "the first dose of fluorouracil"
+    )
+    assert found.pgx == []  # DPYD already has its Indeterminate result; no "Not assessed" one is added
+
+
+def test_indeterminate_gene_a_planned_drug_already_retests_is_not_recommended_twice(kb: _Kb) -> None:
+    match = engine(kb, dpyd_contradicted(), meds=[("capecitabine", "planned")])
+    flagged = proposed(kb, match, [therapy(FOLFOX)])
+    assert [i.title for i in flagged if i.kind == "test_recommendation"] == [
+        "DPYD genotyping before capecitabine"
+    ]
