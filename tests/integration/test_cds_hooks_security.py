@@ -83,6 +83,13 @@ def test_a_replayed_token_is_401(cds: CdsApi) -> None:
     assert "replay" in replay.json()["detail"]
 
 
+def test_a_refused_token_does_not_use_up_its_jti(cds: CdsApi) -> None:
+    """The jti is claimed only after the signature and claims check out: a token refused for
+    another audience leaves its jti free for the EHR's correct token."""
+    _assert_refused(cds.call(SERVICE, _patient_view(), headers=cds.headers("elsewhere", jti="j-1")))
+    assert cds.call(SERVICE, _patient_view(), headers=cds.headers(SERVICE, jti="j-1")).status_code == 200
+
+
 def test_a_token_first_sent_with_a_bad_body_cannot_be_used_again(cds: CdsApi) -> None:
     headers = cds.headers(SERVICE)
     wrong_hook = {**_patient_view(), "hook": "order-sign"}

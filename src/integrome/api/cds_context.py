@@ -43,7 +43,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from integrome.api.cds_security import REPLAYED, CdsCaller, CdsTokenVerifier
+from integrome.api.cds_security import CdsCaller, CdsTokenVerifier
 from integrome.api.jwt import TokenError
 from integrome.api.service import patient_source_key
 from integrome.deliver.cds_hooks import PREFETCH, CdsPatient, cds_patient
@@ -71,6 +71,7 @@ __all__ = [
 
 log = logging.getLogger("integrome.api")
 
+REPLAYED = "token rejected: this jti was already used (replay)"
 _TOKEN = re.compile(r"\{\{context\.([A-Za-z0-9_]+)\}\}")
 _RECORD_TYPES = frozenset({"Patient", "Condition", "MedicationRequest", "Observation"})
 _MAX_PAGES = 10
@@ -290,14 +291,15 @@ class CdsWriter:
     def _commit(self, batch: list[tuple[CdsRead, asyncio.Future[ReadOutcome]]]) -> None:
         now = self._clock()
         at = datetime.fromtimestamp(now, UTC)
+        purge = now - self._last_purge >= self._purge_interval
         outcomes: list[ReadOutcome] | None = None
         error: BaseException | None = None
         try:
             with self.repository.transaction(queued=True) as tx:
-                if now - self._last_purge >= self._purge_interval:
+                if purge:
                     tx.purge_jti(at)
                 outcomes = _units(tx, [read for read, _ in batch], at, self._patients)
-            if now - self._last_purge >= self._purge_interval:
+            if purge:
                 self._last_purge = now
         except Exception as exc:
             error = exc

@@ -12,8 +12,9 @@ refused) this adds what the CDS Hooks spec asks of the token and its header:
   (the spec's allow-list of `jku` values); a client whose keys were given out of band is checked
   against those keys only;
 - `aud` must be the URL of the endpoint being called, `iat` is required and `exp - iat` may not
-  exceed five minutes, and `jti` is required and may be used once (kept until expiry by a
-  `ReplayStore`: the server uses the database, so this holds across worker processes).
+  exceed five minutes, and `jti` is required. That it is used once is for the caller to enforce,
+  in the same commit as the call's audit row (`api.cds_context.CdsWriter`, in the database, so it
+  holds across worker processes); `CdsCaller.until` says how long to remember it.
 
 Every failure is a `TokenError` (→ 401) whose message names the check, never a claim's value.
 """
@@ -27,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -36,11 +37,10 @@ from integrome.api.jwt import JwksSource, Key, TokenError, unverified_issuer, ve
 from integrome.errors import ConfigError
 from integrome.settings import CdsClient
 
-__all__ = ["REPLAYED", "CdsCaller", "CdsTokenVerifier", "ReplayCache", "ReplayStore"]
+__all__ = ["CdsCaller", "CdsTokenVerifier"]
 
 MAX_LIFETIME = 300
 """Seconds a CDS Hooks JWT may live (exp - iat): EHRs mint one per call."""
-REPLAYED = "token rejected: this jti was already used (replay)"
 
 
 @dataclass(frozen=True)
@@ -53,41 +53,6 @@ class CdsCaller:
     jti: str
     until: float = 0.0
     """Epoch seconds until which the `jti` must be remembered (exp plus leeway)."""
-
-
-class ReplayStore(Protocol):
-    """Where used `jti` values are kept until their token has expired."""
-
-    def claim(self, issuer: str, jti: str, *, until: float, now: float) -> bool:
-        """Record the token id; False when it was already used (a replay)."""
-        ...
-
-
-class ReplayCache:
-    """`jti` values already used, each kept until its token has expired (plus leeway).
-
-    In memory, per process: with several uvicorn workers a token could be replayed once against
-    each worker, so the server passes the database-backed store of `api.cds_context` instead.
-    """
-
-    def __init__(self, max_entries: int = 200_000) -> None:
-        self.max_entries = max_entries
-        self._seen: dict[tuple[str, str], float] = {}
-        self._lock = threading.Lock()
-
-    def claim(self, issuer: str, jti: str, *, until: float, now: float) -> bool:
-        """Record the token id; False when it was already used (a replay)."""
-        key = (issuer, jti)
-        with self._lock:
-            expiry = self._seen.get(key)
-            if expiry is not None and expiry >= now:
-                return False
-            if len(self._seen) >= self.max_entries:
-                self._seen = {k: v for k, v in self._seen.items() if v >= now}
-                if len(self._seen) >= self.max_entries:
-                    raise TokenError("too many recent tokens to check for replay; try again shortly")
-            self._seen[key] = until
-            return True
 
 
 class _ClientKeys:
@@ -151,11 +116,9 @@ class CdsTokenVerifier:
         *,
         leeway: int = 60,
         refresh_interval: float = 10.0,
-        replay: ReplayStore | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.leeway = leeway
-        self.replay: ReplayStore = replay or ReplayCache()
         self._clock = clock
         self._clients: dict[str, _ClientKeys] = {}
         for client in clients:
@@ -166,11 +129,10 @@ class CdsTokenVerifier:
     def client(self, issuer: str) -> CdsClient:
         return self._clients[issuer].client
 
-    def verify(self, token: str, audiences: Collection[str], *, claim: bool = True) -> CdsCaller:
+    def verify(self, token: str, audiences: Collection[str]) -> CdsCaller:
         """The caller, or `TokenError` naming the failed check. `audiences` are the URLs that may
-        appear in `aud` for the endpoint being called. With `claim=False` the `jti` is checked
-        for shape but not yet recorded: the caller must claim it (`CdsCaller.until`) before
-        answering, as a CDS service call does in the same commit as its audit row."""
+        appear in `aud` for the endpoint being called. The `jti` is checked for shape, not
+        recorded: the caller claims it (until `CdsCaller.until`) before answering."""
         header = _header(token)
         issuer = unverified_issuer(token)
         keys = self._clients.get(issuer or "")
@@ -208,8 +170,6 @@ class CdsTokenVerifier:
         if not isinstance(jti, str) or not jti or len(jti) > 256:
             raise TokenError("token rejected: the jti claim is missing")
         until = float(expires) + self.leeway
-        if claim and not self.replay.claim(issuer, jti, until=until, now=float(now)):
-            raise TokenError(REPLAYED)
         subject, tenant = claims.get("sub"), claims.get("tenant")
         return CdsCaller(
             issuer=issuer,

@@ -187,7 +187,7 @@ def _verified(request: Request, token: str | None, runtime: CdsRuntime) -> CdsCa
             401, "a bearer JWT from a trusted CDS client is required", headers={"WWW-Authenticate": "Bearer"}
         )
     try:
-        return runtime.verifier.verify(token, _audiences(request, runtime), claim=False)
+        return runtime.verifier.verify(token, _audiences(request, runtime))
     except TokenError as exc:
         raise _unauthorized(exc) from exc
 
