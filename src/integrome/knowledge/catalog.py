@@ -38,6 +38,7 @@ __all__ = [
     "check_diseases",
     "import_catalog",
     "load_catalog",
+    "packaged_files",
     "parse_catalog",
     "read_yaml",
     "yaml_records",
@@ -251,12 +252,18 @@ class CatalogEntry:
     example_catalog: bool
 
 
-def _packaged() -> list[tuple[str, bytes]]:
-    folder = files("integrome.knowledge").joinpath("data", CATALOG_DIR)
-    return sorted(
-        (f"knowledge/data/{CATALOG_DIR}/{item.name}", item.read_bytes())
-        for item in folder.iterdir()
-        if item.name.endswith(CATALOG_SUFFIXES)
+def packaged_files(
+    folder: str, suffixes: tuple[str, ...] = (".yaml", ".yml")
+) -> tuple[tuple[str, bytes], ...]:
+    """(name, content) of the packaged data files in `knowledge/data/<folder>`, sorted by name:
+    the key the loaders cache their parsed tables under."""
+    directory = files("integrome.knowledge").joinpath("data", folder)
+    return tuple(
+        sorted(
+            (f"knowledge/data/{folder}/{item.name}", item.read_bytes())
+            for item in directory.iterdir()
+            if item.name.endswith(suffixes)
+        )
     )
 
 
@@ -274,7 +281,10 @@ def load_catalog(extra_dir: Path | None = None) -> tuple[CatalogEntry, ...]:
 
     Files are re-read on each call (they are small); parsing is cached on their content.
     """
-    named = [*_packaged(), *(_imported(extra_dir) if extra_dir is not None else [])]
+    named = [
+        *packaged_files(CATALOG_DIR, CATALOG_SUFFIXES),
+        *(_imported(extra_dir) if extra_dir is not None else []),
+    ]
     return _entries(tuple(named))
 
 

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cache
-from importlib.resources import files
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from integrome.errors import KnowledgeBaseError
-from integrome.knowledge.catalog import read_yaml, yaml_records
+from integrome.knowledge.catalog import packaged_files, read_yaml, yaml_records
 from integrome.model.common import Citation, DateStr, GeneSymbol, StrictModel
 
 __all__ = [
@@ -155,17 +154,6 @@ def _check_vocabularies(row: DiagnosticFusion, where: str) -> None:
             )
 
 
-def _packaged() -> tuple[tuple[str, bytes], ...]:
-    folder = files("integrome.knowledge").joinpath("data", DIAGNOSTIC_DIR)
-    return tuple(
-        sorted(
-            (f"knowledge/data/{DIAGNOSTIC_DIR}/{item.name}", item.read_bytes())
-            for item in folder.iterdir()
-            if item.name.endswith((".yaml", ".yml"))
-        )
-    )
-
-
 @cache
 def _table(named: tuple[tuple[str, bytes], ...]) -> DiagnosticFusionTable:
     return parse_diagnostic_fusions([(name, data.decode("utf-8")) for name, data in named])
@@ -173,4 +161,4 @@ def _table(named: tuple[tuple[str, bytes], ...]) -> DiagnosticFusionTable:
 
 def load_diagnostic_fusions() -> DiagnosticFusionTable:
     """The packaged table; files are re-read (a few kB) and parsed once per content."""
-    return _table(_packaged())
+    return _table(packaged_files(DIAGNOSTIC_DIR))

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 
 from integrome.errors import KnowledgeBaseError
@@ -21,6 +20,7 @@ from integrome.knowledge.catalog import (
     check_assessable,
     check_diseases,
     load_catalog,
+    packaged_files,
     read_yaml,
     yaml_records,
 )
@@ -111,15 +111,6 @@ def _check(parsed: list[_Parsed]) -> tuple[dict[str, GuidelineBiomarker], list[G
     return biomarkers, rules
 
 
-def _packaged() -> list[tuple[str, bytes]]:
-    folder = files("integrome.knowledge").joinpath("data", TESTING_DIR)
-    return sorted(
-        (f"knowledge/data/{TESTING_DIR}/{item.name}", item.read_bytes())
-        for item in folder.iterdir()
-        if item.name.endswith((".yaml", ".yml"))
-    )
-
-
 @cache
 def _guidelines(
     named: tuple[tuple[str, bytes], ...],
@@ -129,5 +120,5 @@ def _guidelines(
 
 def load_gap_knowledge(extra_dir: Path | None = None) -> GapKnowledge:
     """The packaged guideline testing rules and the test catalog (with `extra_dir`'s imported catalogs)."""
-    biomarkers, rules = _guidelines(tuple(_packaged()))
+    biomarkers, rules = _guidelines(packaged_files(TESTING_DIR))
     return GapKnowledge(biomarkers=biomarkers, rules=tuple(rules), catalog=load_catalog(extra_dir))
