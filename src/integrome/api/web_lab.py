@@ -9,9 +9,9 @@ catalog file; the form keeps them as they were.
 
 Who may save is decided once too, by `routers.kb.authorize_publishing` before the write: a lab
 user only for the laboratories (provider ids) an admin linked them to, in the new catalog and in
-the one it replaces. The page offers Add and Edit only where that check would pass
-(`unlinked_laboratories`), and says why a catalog is read-only, instead of a form whose save is
-refused.
+the one it replaces. The page offers Add and Edit only where that check would pass (by the
+rule it applies, `routers.kb.unlinked_laboratories`), and says why a catalog is read-only,
+instead of a form whose save is refused.
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ __all__ = [
     "form_from_test",
     "published_catalogs",
     "save_catalog",
-    "unlinked_laboratories",
     "with_test",
 ]
 
@@ -86,14 +85,6 @@ def published_catalogs(kb_path: Path) -> list[PublishedCatalog]:
             catalog = parse_catalog(path.read_text(encoding="utf-8"), path.name)
             found.append(PublishedCatalog(slug=path.stem, file_name=path.name, catalog=catalog))
     return found
-
-
-def unlinked_laboratories(catalog: Catalog, linked: frozenset[str] | None) -> list[str]:
-    """The catalog's laboratories a user linked to `linked` is not linked to (None: an admin, who
-    publishes anything); empty means the user may save the catalog, as `authorize_publishing` rules."""
-    if linked is None:
-        return []
-    return sorted({provider.id for provider in catalog.providers} - linked)
 
 
 @dataclass(frozen=True)

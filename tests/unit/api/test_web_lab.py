@@ -11,6 +11,7 @@ import yaml
 from fastapi.testclient import TestClient
 from tests.integration.apiharness import PASSWORD, running_api
 
+from integrome.api.routers.kb import unlinked_laboratories
 from integrome.api.web_lab import (
     CatalogForm,
     FormProblem,
@@ -20,7 +21,6 @@ from integrome.api.web_lab import (
     form_from_test,
     published_catalogs,
     save_catalog,
-    unlinked_laboratories,
     with_test,
 )
 from integrome.errors import KnowledgeBaseError

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pathlib
 import tempfile
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
@@ -30,7 +31,7 @@ from integrome.knowledge import KbInfo, load_knowledge_base
 from integrome.model import Catalog, CatalogTest, Provider, Trial
 from integrome.storage.base import Repository
 
-__all__ = ["authorize_publishing", "published_labs", "router"]
+__all__ = ["authorize_publishing", "published_labs", "router", "unlinked_laboratories"]
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge base"])
 
@@ -73,6 +74,17 @@ def published_labs(kb_path: pathlib.Path, name: str) -> frozenset[str] | None:
     return frozenset(labs)
 
 
+def unlinked_laboratories(
+    catalog: Catalog, linked: frozenset[str] | None, *, replacing: Iterable[str] = ()
+) -> list[str]:
+    """The laboratories of `catalog` (and of the published catalog it would replace, `replacing`)
+    a user linked to `linked` may not publish for; None is an admin, who publishes anything.
+    Empty: the user may save it. The web lab page offers Edit by the same rule."""
+    if linked is None:
+        return []
+    return sorted(({provider.id for provider in catalog.providers} | set(replacing)) - linked)
+
+
 def authorize_publishing(
     repository: Repository,
     principal: Principal,
@@ -87,12 +99,12 @@ def authorize_publishing(
     if principal.role == "admin":
         return
     with repository.transaction() as tx:
-        linked = set(tx.user_labs(principal.user_id))
+        linked = frozenset(tx.user_labs(principal.user_id))
     replaced = published_labs(kb_path, name)
     if replaced is None:
         reason = f"the published catalog {name!r} cannot be read, so only an admin may replace it"
     else:
-        missing = sorted(({provider.id for provider in catalog.providers} | replaced) - linked)
+        missing = unlinked_laboratories(catalog, linked, replacing=replaced)
         if not missing:
             return
         reason = (

@@ -38,7 +38,7 @@ from integrome.api.jwt import TokenError
 from integrome.api.routers.analyses import ANALYSIS_ID, _read
 from integrome.api.routers.auth import issue_token
 from integrome.api.routers.jobs import get_job
-from integrome.api.routers.kb import authorize_publishing
+from integrome.api.routers.kb import authorize_publishing, unlinked_laboratories
 from integrome.api.service import RunRequest, analysis_job
 from integrome.api.uploads import receive_upload
 from integrome.api.web_kb import PAGE_SIZE, CatalogFilters, KbFilters, catalog_rows, kb_rows
@@ -53,7 +53,6 @@ from integrome.api.web_lab import (
     form_from_test,
     published_catalogs,
     save_catalog,
-    unlinked_laboratories,
     with_test,
 )
 from integrome.api.web_render import WebRoute, render_page
