@@ -204,13 +204,6 @@ async def cds_caller(request: Request, credentials: Credentials, runtime: Runtim
     return caller
 
 
-def _bearer_token(request: Request) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header (the scheme is case-insensitive)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
-
-
 Caller = Annotated[CdsCaller, Depends(cds_caller)]
 
 
@@ -287,7 +280,8 @@ async def call_service(service_id: str, request: Request) -> Response:
     The token is read and checked here rather than by dependencies: this is the one
     latency-bound endpoint, and dependency resolution cost a measurable share of its CPU."""
     runtime = await get_runtime(request)
-    use = TokenUse(_verified(request, _bearer_token(request), runtime))
+    credentials = await _bearer(request)
+    use = TokenUse(_verified(request, credentials.credentials if credentials else None, runtime))
     try:
         return await _answer(service_id, request, use, runtime)
     except TokenError as exc:
